@@ -1,0 +1,87 @@
+/*
+ * The MariaDB access layer. One connection per worker, opened lazily on first use, checked and re-opened
+ * after a lost connection; every statement is a server-side prepared statement cached per connection by
+ * its SQL text. Callers pass constant SQL and typed parameters; results come back as rows of strings in the
+ * caller's arena (NULL for SQL NULL), which keeps ownership trivial.
+ *
+ * A lost server surfaces as CAL_ERR_UNAVAILABLE; outside a transaction the statement is retried once on a
+ * fresh connection, inside one the transaction is lost and the caller's error path rolls back.
+ */
+#ifndef CALORIA_DB_H
+#define CALORIA_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "caloria/conf.h"
+#include "caloria/err.h"
+#include "caloria/mem.h"
+
+typedef struct cal_db cal_db;
+
+typedef enum cal_dbv_type {
+	CAL_DBV_NULL = 0,
+	CAL_DBV_INT,
+	CAL_DBV_DOUBLE,
+	CAL_DBV_STR
+} cal_dbv_type;
+
+/* One bound parameter. */
+typedef struct cal_dbv {
+	cal_dbv_type type;
+	long long i;
+	double d;
+	const char *s;
+	size_t len; /* for strings; computed with strlen when 0 and s non-NULL */
+} cal_dbv;
+
+#define CAL_DB_NULL ((cal_dbv){.type = CAL_DBV_NULL})
+#define CAL_DB_INT(v) ((cal_dbv){.type = CAL_DBV_INT, .i = (long long)(v)})
+#define CAL_DB_DBL(v) ((cal_dbv){.type = CAL_DBV_DOUBLE, .d = (double)(v)})
+#define CAL_DB_STR(v) ((cal_dbv){.type = (v) ? CAL_DBV_STR : CAL_DBV_NULL, .s = (v)})
+#define CAL_DB_STRN(v, n) ((cal_dbv){.type = CAL_DBV_STR, .s = (v), .len = (n)})
+
+typedef struct cal_dbrows {
+	size_t nrows;
+	unsigned ncols;
+	char ***rows; /* rows[r][c]: NUL-terminated text in the arena, NULL for SQL NULL */
+} cal_dbrows;
+
+typedef struct cal_dbresult {
+	unsigned long long affected;
+	unsigned long long insert_id;
+} cal_dbresult;
+
+/* Creates the handle; does not connect. The conf must outlive the handle. */
+cal_db *cal_db_new(const cal_conf *conf);
+void cal_db_free(cal_db *db);
+/* Connects if needed and pings; CAL_OK or CAL_ERR_UNAVAILABLE. latency_ms may be NULL. */
+cal_err cal_db_ping(cal_db *db, double *latency_ms);
+bool cal_db_connected(const cal_db *db);
+
+/* INSERT/UPDATE/DELETE/DDL-free statements. res may be NULL. */
+cal_err cal_db_exec(cal_db *db, const char *sql, const cal_dbv *params, unsigned nparams, cal_dbresult *res);
+/* SELECT; rows stored in arena. */
+cal_err cal_db_query(cal_db *db, cal_arena *arena, const char *sql, const cal_dbv *params, unsigned nparams,
+		     cal_dbrows *out);
+/* Runs text SQL without parameters (migrations, DDL only; never with user input). */
+cal_err cal_db_exec_script(cal_db *db, const char *sql_text);
+
+cal_err cal_db_begin(cal_db *db);
+cal_err cal_db_commit(cal_db *db);
+/* Safe to call when no transaction is open or the connection is gone. */
+void cal_db_rollback(cal_db *db);
+bool cal_db_in_transaction(const cal_db *db);
+
+/* Server version string ("10.11.6-MariaDB") or NULL when not connected. */
+const char *cal_db_server_version(cal_db *db);
+/* Error number of the last failure (0 when none) — for tests and duplicate-key handling. */
+unsigned cal_db_last_errno(const cal_db *db);
+bool cal_db_last_was_duplicate(const cal_db *db);
+
+/* Row helpers: parse a cell; return def when NULL or unparsable. */
+long long cal_db_cell_int(const cal_dbrows *r, size_t row, unsigned col, long long def);
+double cal_db_cell_double(const cal_dbrows *r, size_t row, unsigned col, double def);
+const char *cal_db_cell(const cal_dbrows *r, size_t row, unsigned col); /* NULL when SQL NULL */
+
+#endif

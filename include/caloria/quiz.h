@@ -1,0 +1,61 @@
+/*
+ * The onboarding quiz (SPEC §6.1, §6.2): the six questions, the parsers for every accepted answer form
+ * (es/en words, numbers, units), and validation of the whole-profile form. Pure functions over text; the
+ * conversation stores progress in the database.
+ */
+#ifndef CALORIA_QUIZ_H
+#define CALORIA_QUIZ_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "caloria/energy.h"
+#include "caloria/err.h"
+
+#define CAL_QUIZ_STEPS 6
+
+typedef enum cal_quiz_field {
+	CAL_QUIZ_GENDER = 1,
+	CAL_QUIZ_AGE,
+	CAL_QUIZ_WEIGHT,
+	CAL_QUIZ_HEIGHT,
+	CAL_QUIZ_ACTIVITY,
+	CAL_QUIZ_GOAL
+} cal_quiz_field;
+
+/* Field names as in SPEC: "gender", "age", "weight", "height", "activity_level", "goal". */
+const char *cal_quiz_field_name(cal_quiz_field step);
+
+/* Each parser returns 0 and sets *out on a valid answer, -1 otherwise. Input is any UTF-8 text. */
+int cal_quiz_parse_gender(const char *text, cal_gender *out);
+int cal_quiz_parse_age(const char *text, int *out);           /* 13–100 */
+int cal_quiz_parse_weight(const char *text, double *kg);      /* 30–300 kg, lb converted, 1 decimal */
+int cal_quiz_parse_height(const char *text, double *cm);      /* 100–250 cm, m / ft-in converted, 1 decimal */
+int cal_quiz_parse_activity(const char *text, cal_activity *out);
+int cal_quiz_parse_goal(const char *text, cal_goal *out);
+
+/* Applies the answer for step to p; 0 on success, -1 if invalid. */
+int cal_quiz_apply_answer(cal_profile *p, cal_quiz_field step, const char *text);
+
+/* The form quiz (§6.2): extra optional fields beside the profile. */
+typedef struct cal_quiz_form {
+	cal_profile profile;
+	char first_name[101];       /* "" when absent */
+	double target_weight_kg;    /* 0 when absent */
+	int meals_per_day;          /* 0 when absent */
+} cal_quiz_form;
+
+/*
+ * Validates a form object. Returns 0 when every required field is present and valid; otherwise -1 and
+ * *bad receives a new JSON array of {"field", "reason": "missing"|"invalid"} (caller puts it).
+ */
+int cal_quiz_parse_form(struct json_object *form, cal_quiz_form *out, struct json_object **bad);
+
+/*
+ * Lower-cases, strips accents (á→a, ñ→n, ü→u …), collapses whitespace and trims punctuation at both ends,
+ * into out (outlen bytes). Shared by the command matcher and the parsers.
+ */
+void cal_quiz_fold(const char *in, char *out, size_t outlen);
+
+#endif
