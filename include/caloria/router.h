@@ -44,6 +44,8 @@ typedef struct cal_route {
 	cal_rate_class rate;
 	const char *name;          /* stable label for metrics and logs, e.g. "webhook_manychat" */
 	cal_error_renderer render_error;
+	/* Rate-limit key for this route (e.g. the ManyChat subscriber id); NULL = the class default (§4.4). */
+	const char *(*rate_key)(cal_request *req);
 } cal_route;
 
 /* The table (routes.c) and its length. */
