@@ -1,0 +1,24 @@
+/*
+ * The dispatch table: every route of SPEC §4.3 that exists, as data. Adding a route is adding a row here
+ * and a handler in src/handlers/; the pipeline (app.c) does the rest.
+ */
+#include "config.h"
+
+#include "caloria/handlers.h"
+#include "caloria/router.h"
+
+#define ROW(m, p, h, a, r, n) {.methods = (m), .pattern = (p), .handler = (h), .auth = (a), .rate = (r), .name = (n)}
+
+const cal_route cal_routes[] = {
+	ROW(CAL_GET, "/health", cal_h_health, CAL_AUTH_NONE, CAL_RATE_NONE, "health"),
+	ROW(CAL_GET, "/health/", cal_h_health, CAL_AUTH_NONE, CAL_RATE_NONE, "health"),
+	ROW(CAL_GET, "/health/live", cal_h_health_live, CAL_AUTH_NONE, CAL_RATE_NONE, "health_live"),
+	ROW(CAL_GET, "/health/ready", cal_h_health_ready, CAL_AUTH_NONE, CAL_RATE_NONE, "health_ready"),
+	ROW(CAL_GET, "/health/version", cal_h_health_version, CAL_AUTH_NONE, CAL_RATE_NONE, "health_version"),
+	ROW(CAL_GET, "/health/database", cal_h_health_database, CAL_AUTH_OPS, CAL_RATE_NONE, "health_database"),
+	ROW(CAL_GET, "/health/cache", cal_h_health_cache, CAL_AUTH_OPS, CAL_RATE_NONE, "health_cache"),
+	ROW(CAL_GET, "/health/metrics", cal_h_health_metrics, CAL_AUTH_OPS, CAL_RATE_NONE, "health_metrics"),
+	ROW(CAL_GET, "/metrics", cal_h_metrics, CAL_AUTH_OPS, CAL_RATE_NONE, "metrics"),
+};
+
+const int cal_routes_count = (int)(sizeof cal_routes / sizeof cal_routes[0]);
