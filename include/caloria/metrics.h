@@ -1,0 +1,53 @@
+/*
+ * metrics.h — pool-wide metrics (§13) kept in the shared file with lock-free
+ * atomics: requests by route and status class, latency histograms by route,
+ * errors by code, external API calls/failures/latency by provider, business
+ * counters.  Recording never blocks and never fails; unknown names are
+ * counted under "unknown" so a typo is visible instead of silently lost.
+ *
+ * Renderers return malloc'd NUL-terminated text (caller frees) or NULL when
+ * out of memory: JSON for /health/metrics, Prometheus text format 0.0.4 for
+ * /metrics.  Both include cache and rate-limit statistics and the calling
+ * process's pid, RSS and uptime.
+ */
+#ifndef CALORIA_METRICS_H
+#define CALORIA_METRICS_H
+
+#include <stddef.h>
+
+#include "caloria/shm.h"
+
+#define CAL_METRICS_MAX_ROUTES 64
+#define CAL_METRICS_ROUTE_NAME 64 /* stored bytes, NUL included */
+
+/* One finished request: route_index in [0, CAL_METRICS_MAX_ROUTES) from the
+ * router's table; the name is stored the first time the slot is used. */
+void cal_metrics_request(cal_shm *shm, int route_index, const char *route_name,
+    int status, double duration_ms);
+
+/* One error response by §4.1 code (invalid_json … unavailable). */
+void cal_metrics_error(cal_shm *shm, const char *code);
+
+/* One call to an external provider (manychat, mercadopago, spoonacular,
+ * gemini, google_speech, google_vision, telegram). */
+void cal_metrics_api(cal_shm *shm, const char *provider, int ok, double ms);
+
+/* Business counters: users_created, quizzes_completed, food_logs_text,
+ * food_logs_image, food_logs_audio, trials_started, subscriptions_activated,
+ * payments_approved. */
+void cal_metrics_business(cal_shm *shm, const char *counter, long long delta);
+
+/* Provider counters for the health check (§13: provider states come from the
+ * client layer's own counters).  0, or -1 for an unknown provider. */
+int cal_metrics_api_counts(cal_shm *shm, const char *provider,
+    unsigned long long *calls, unsigned long long *failures);
+
+char *cal_metrics_json(cal_shm *shm, long uptime_s);
+char *cal_metrics_prometheus(cal_shm *shm, long uptime_s);
+
+/* Used by shm.c to lay out and validate the region. */
+size_t cal_metrics_region_bytes(void);
+int cal_metrics_region_init(void *base, size_t len);
+int cal_metrics_region_check(const void *base, size_t len);
+
+#endif /* CALORIA_METRICS_H */

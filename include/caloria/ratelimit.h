@@ -1,0 +1,59 @@
+/*
+ * ratelimit.h — pool-wide sliding-window rate limiter (§4.4) in the shared
+ * file: per-minute limits for the route classes and the admin failed-login
+ * lockout (5 per 15 minutes per username and per IP).
+ *
+ * Algorithm: each (class, key) has a ring of up to 60 buckets covering the
+ * window; a bucket is window/60 seconds wide (rounded up), so a one-minute
+ * window has one bucket per second and is exact to the second: a request at
+ * time t is refused when the requests counted at times t' with t - t' < window
+ * already reach the limit.  Check and increment happen under one lock, so the
+ * 101st of 101 requests within a minute is refused no matter which worker
+ * serves it.  Wider windows round their start down to a bucket edge, which
+ * can only keep a key limited a little longer, never shorter.
+ *
+ * Returns: 0 allowed, 1 limited (*retry_after_s set, >= 1), negative errno on
+ * error (-EINVAL bad argument or class+key longer than 500 bytes; other values
+ * when the lock is unusable).  Callers should fail open on errors: the limiter
+ * protects capacity, it is not an authentication control.
+ */
+#ifndef CALORIA_RATELIMIT_H
+#define CALORIA_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "caloria/shm.h"
+
+#define CAL_RATELIMIT_MAX_WINDOW (7 * 24 * 3600) /* one week */
+
+/* Count one event for key in class and say whether it is allowed.  A refused
+ * event is not counted, so a client hammering while limited is released when
+ * its counted events age out. */
+int cal_ratelimit_hit(cal_shm *shm, const char *class_name, const char *key,
+    unsigned limit, unsigned window_s, time_t now, unsigned *retry_after_s);
+
+/* Would the next hit be refused?  Counts nothing (login lockout check). */
+int cal_ratelimit_peek(cal_shm *shm, const char *class_name, const char *key,
+    unsigned limit, unsigned window_s, time_t now, unsigned *retry_after_s);
+
+/* Forget key in class (successful login clears its failures). 0 or 1 if
+ * unknown. */
+int cal_ratelimit_reset(cal_shm *shm, const char *class_name, const char *key);
+
+struct cal_ratelimit_stats {
+	uint64_t allowed;   /* hits counted */
+	uint64_t limited;   /* hits refused */
+	uint64_t evictions; /* live keys dropped because their slots were full */
+	uint64_t capacity;  /* key slots */
+};
+
+int cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st);
+
+/* Used by shm.c to lay out and validate the region. */
+size_t cal_ratelimit_region_bytes(size_t total);
+int cal_ratelimit_region_init(void *base, size_t len);
+int cal_ratelimit_region_check(const void *base, size_t len);
+
+#endif /* CALORIA_RATELIMIT_H */
