@@ -341,11 +341,10 @@ route_total(struct route *r)
 struct proc {
 	long pid;
 	unsigned long long rss, shared;
-	long uptime;
 };
 
 static void
-proc_stats(struct proc *p, long uptime_s)
+proc_stats(struct proc *p)
 {
 	unsigned long long size = 0, rss = 0, shared = 0;
 	long page = sysconf(_SC_PAGESIZE);
@@ -361,7 +360,6 @@ proc_stats(struct proc *p, long uptime_s)
 	p->pid = (long)getpid();
 	p->rss = rss * (unsigned long long)page;
 	p->shared = shared * (unsigned long long)page;
-	p->uptime = uptime_s;
 }
 
 /* ---- Prometheus text format 0.0.4 ---- */
@@ -478,7 +476,7 @@ prom_one(struct sb *b, const char *name, const char *type, const char *help,
 }
 
 static void
-prom_state(struct sb *b, cal_shm *shm, long uptime_s)
+prom_state(struct sb *b, cal_shm *shm)
 {
 	struct cal_cache_stats cs;
 	struct cal_ratelimit_stats rs;
@@ -486,7 +484,7 @@ prom_state(struct sb *b, cal_shm *shm, long uptime_s)
 
 	(void)cal_cache_stats(shm, &cs);
 	(void)cal_ratelimit_stats(shm, &rs);
-	proc_stats(&p, uptime_s);
+	proc_stats(&p);
 	prom_one(b, "caloria_cache_entries", "gauge", "Live cache entries.",
 	    cs.entries);
 	prom_one(b, "caloria_cache_capacity_bytes", "gauge",
@@ -508,13 +506,13 @@ prom_state(struct sb *b, cal_shm *shm, long uptime_s)
 	    (unsigned long long)cal_shm_repairs(shm));
 	prom_one(b, "caloria_process_resident_memory_bytes", "gauge",
 	    "Resident memory of the answering worker.", p.rss);
-	prom_one(b, "caloria_process_uptime_seconds", "gauge",
-	    "Uptime of the answering worker.",
-	    (unsigned long long)(p.uptime < 0 ? 0 : p.uptime));
+	prom_one(b, "caloria_pool_start_time_seconds", "gauge",
+	    "Unix time the shared file (the pool's shared state) was created.",
+	    (unsigned long long)cal_shm_created(shm));
 }
 
 char *
-cal_metrics_prometheus(cal_shm *shm, long uptime_s)
+cal_metrics_prometheus(cal_shm *shm)
 {
 	struct region *m = region(shm);
 	struct sb b;
@@ -524,7 +522,7 @@ cal_metrics_prometheus(cal_shm *shm, long uptime_s)
 	prom_requests(&b, m);
 	prom_errors_apis(&b, m);
 	prom_business(&b, m);
-	prom_state(&b, shm, uptime_s);
+	prom_state(&b, shm);
 	return sb_finish(&b);
 }
 
@@ -600,7 +598,7 @@ json_errors_apis(struct sb *b, struct region *m)
 }
 
 static void
-json_state(struct sb *b, cal_shm *shm, long uptime_s)
+json_state(struct sb *b, cal_shm *shm, double uptime_s)
 {
 	struct cal_cache_stats cs;
 	struct cal_ratelimit_stats rs;
@@ -609,7 +607,7 @@ json_state(struct sb *b, cal_shm *shm, long uptime_s)
 
 	(void)cal_cache_stats(shm, &cs);
 	(void)cal_ratelimit_stats(shm, &rs);
-	proc_stats(&p, uptime_s);
+	proc_stats(&p);
 	lookups = cs.hits + cs.misses;
 	sb_printf(b, ",\"cache\":{\"entries\":%llu,\"capacity_bytes\":%llu,"
 	    "\"used_bytes\":%llu,\"hits\":%llu,\"misses\":%llu,"
@@ -628,12 +626,12 @@ json_state(struct sb *b, cal_shm *shm, long uptime_s)
 	    "\"lock_repairs\":%llu}", cal_shm_size(shm),
 	    (unsigned long long)cal_shm_repairs(shm));
 	sb_printf(b, ",\"process\":{\"pid\":%ld,\"rss_bytes\":%llu,"
-	    "\"rss_shared_bytes\":%llu,\"uptime_seconds\":%ld}",
-	    p.pid, p.rss, p.shared, p.uptime);
+	    "\"rss_shared_bytes\":%llu,\"uptime_seconds\":%.0f}",
+	    p.pid, p.rss, p.shared, uptime_s < 0 || uptime_s != uptime_s ? 0.0 : uptime_s);
 }
 
 char *
-cal_metrics_json(cal_shm *shm, long uptime_s)
+cal_metrics_json(cal_shm *shm, double uptime_s)
 {
 	struct region *m = region(shm);
 	struct sb b;

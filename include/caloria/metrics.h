@@ -8,7 +8,8 @@
  * Renderers return malloc'd NUL-terminated text (caller frees) or NULL when
  * out of memory: JSON for /health/metrics, Prometheus text format 0.0.4 for
  * /metrics.  Both include cache and rate-limit statistics and the calling
- * process's pid, RSS and uptime.
+ * process's RSS (JSON also its pid and uptime; Prometheus the pool's start
+ * time, i.e. when the shared file was created).
  */
 #ifndef CALORIA_METRICS_H
 #define CALORIA_METRICS_H
@@ -42,8 +43,9 @@ void cal_metrics_business(cal_shm *shm, const char *counter, long long delta);
 int cal_metrics_api_counts(cal_shm *shm, const char *provider,
     unsigned long long *calls, unsigned long long *failures);
 
-char *cal_metrics_json(cal_shm *shm, long uptime_s);
-char *cal_metrics_prometheus(cal_shm *shm, long uptime_s);
+/* uptime_s: the calling worker's uptime, reported under "process". */
+char *cal_metrics_json(cal_shm *shm, double uptime_s);
+char *cal_metrics_prometheus(cal_shm *shm);
 
 /* Used by shm.c to lay out and validate the region. */
 size_t cal_metrics_region_bytes(void);
