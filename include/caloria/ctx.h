@@ -26,6 +26,10 @@ typedef struct cal_ctx {
 	time_t started;            /* wall clock at start, for uptime */
 	pid_t pid;
 	unsigned long long served; /* requests handled by this worker */
+	/* handlers/health.c: the last migration check of /health/ready, so frequent probes do not re-read the
+	 * schema directory (zero-initialised by cal_ctx_init's memset; nothing to free) */
+	time_t ready_checked;      /* when the check ran, 0 = never */
+	int ready_pending;         /* migrations pending then, or -1 when the check failed */
 } cal_ctx;
 
 /*
