@@ -21,7 +21,7 @@
 #include "caloria/shm.h"
 
 #define STRIPES 64
-#define NBUCKETS 60
+#define NBUCKETS 61 /* 60 buckets + 1 when a bucket spans several seconds */
 #define PROBE 16
 #define MAX_NAME 500
 #define REGION_MAGIC UINT64_C(0x31544d4c4c41435f) /* "_CALLMT1" */
@@ -107,11 +107,20 @@ entry_at(struct region *r, struct stripe *s, uint32_t i)
 	    (size_t)i * sizeof(struct entry));
 }
 
+/*
+ * Bucket width and ring length for a window.  Up to 60 s the width is one
+ * second and the ring holds exactly the last window_s seconds: exact.  Wider
+ * windows use window/60-second buckets plus one extra bucket, so the counted
+ * span always covers the whole window (at most one bucket more): a key is
+ * never released early — for the 15-minute login lockout, 900 to 915 s.
+ */
 static void
 granularity(unsigned window_s, uint32_t *gran, uint32_t *nb)
 {
-	*gran = (window_s + NBUCKETS - 1) / NBUCKETS;
-	*nb = (window_s + *gran - 1) / *gran;
+	*gran = (window_s + 59) / 60;
+	if (*gran == 0)
+		*gran = 1;
+	*nb = (window_s + *gran - 1) / *gran + (*gran > 1 ? 1 : 0);
 }
 
 /* ---- keys and stripes ---- */

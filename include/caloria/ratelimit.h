@@ -3,14 +3,17 @@
  * file: per-minute limits for the route classes and the admin failed-login
  * lockout (5 per 15 minutes per username and per IP).
  *
- * Algorithm: each (class, key) has a ring of up to 60 buckets covering the
- * window; a bucket is window/60 seconds wide (rounded up), so a one-minute
- * window has one bucket per second and is exact to the second: a request at
- * time t is refused when the requests counted at times t' with t - t' < window
- * already reach the limit.  Check and increment happen under one lock, so the
- * 101st of 101 requests within a minute is refused no matter which worker
- * serves it.  Wider windows round their start down to a bucket edge, which
- * can only keep a key limited a little longer, never shorter.
+ * Algorithm (exact sliding window in buckets): each (class, key) has a ring
+ * of buckets covering the window; a bucket is window/60 seconds wide (rounded
+ * up), so windows up to a minute have one bucket per second and are exact to
+ * the second: a request at time t is refused when the requests counted at
+ * times t' with t - t' < window already reach the limit.  Check and increment
+ * happen under one lock, so the 101st of 101 requests within any 60 seconds
+ * is refused no matter which worker serves it.  Wider windows keep one extra
+ * bucket, so they err by at most one bucket on the safe side: the 15-minute
+ * login lockout releases 900 to 915 s after the oldest failure, never sooner.
+ * Time is the caller's (seconds); a clock stepping back by less than a window
+ * is treated as "no time passed", a larger step back resets the key.
  *
  * Returns: 0 allowed, 1 limited (*retry_after_s set, >= 1), negative errno on
  * error (-EINVAL bad argument or class+key longer than 500 bytes; other values
