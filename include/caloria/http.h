@@ -136,6 +136,9 @@ struct json_object *cal_http_error_object(const cal_request *req, cal_err e, con
 /* Writes status line, headers (X-Request-ID always) and body. HEAD requests get no body. */
 int cal_http_write(const cal_request *req, const cal_response *resp, const cal_io *io);
 
+/* Method bit for a method name (case-sensitive, as HTTP says); CAL_METHOD_OTHER when unknown. */
+cal_method cal_http_method_parse(const char *name);
+
 /* Milliseconds since req->started. */
 double cal_http_elapsed_ms(const cal_request *req);
 
