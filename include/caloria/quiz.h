@@ -38,10 +38,13 @@ int cal_quiz_parse_goal(const char *text, cal_goal *out);
 /* Applies the answer for step to p; 0 on success, -1 if invalid. */
 int cal_quiz_apply_answer(cal_profile *p, cal_quiz_field step, const char *text);
 
+/* first_name: at most 100 characters (SPEC §5.2), each up to 4 bytes of UTF-8. */
+#define CAL_QUIZ_NAME_MAX 400
+
 /* The form quiz (§6.2): extra optional fields beside the profile. */
 typedef struct cal_quiz_form {
 	cal_profile profile;
-	char first_name[101];       /* "" when absent */
+	char first_name[CAL_QUIZ_NAME_MAX + 1]; /* "" when absent; trimmed, valid UTF-8, ≤ 100 characters */
 	double target_weight_kg;    /* 0 when absent */
 	int meals_per_day;          /* 0 when absent */
 } cal_quiz_form;
