@@ -24,6 +24,7 @@ typedef struct cal_food_item {
 	bool matched;
 	bool explicit_qty;     /* the user gave a quantity */
 	const char *ref;       /* "ndb:01123" or "recipe:milanesa"; NULL when unmatched */
+	bool approx;           /* grams rest on a guessed density (ml or cup of a food without cup data) */
 } cal_food_item;
 
 typedef struct cal_food_analysis {
@@ -36,9 +37,13 @@ typedef struct cal_food_analysis {
 	const char *normalized;/* folded description, the cache key */
 } cal_food_analysis;
 
-#define CAL_FOOD_MAX_ITEMS 20
+#define CAL_FOOD_MAX_ITEMS 20   /* later items are ignored */
+#define CAL_FOOD_MAX_TEXT 1000  /* bytes; longer text is refused (SPEC §5.2 limits text to 1000) */
 
-/* Analyses text (≤ 1000 bytes). CAL_OK even when nothing matched (nmatched == 0 means food_unclear). */
+/*
+ * Analyses text (≤ CAL_FOOD_MAX_TEXT bytes). CAL_OK even when nothing matched (nmatched == 0 means
+ * food_unclear). Longer text: CAL_ERR_VALIDATION with out set to an empty analysis (also food_unclear).
+ */
 cal_err cal_foodparse_analyze(const cal_fooddb *db, const char *text, cal_arena *arena, cal_food_analysis *out);
 /* JSON per SPEC §5.4 caloria.analysis (without id/food_log_id): source, provider, confidence, items, total. */
 struct json_object *cal_foodparse_to_json(const cal_food_analysis *a, const char *source);
