@@ -1,0 +1,447 @@
+/*
+ * The worker side of the process front: one FastCGI worker loop per process (managed mode and pool
+ * workers), the one-request CGI mode, and the crash reporter. Everything a request allocates lives in one
+ * arena that is reset after the request; the cal_ctx is created once and freed when the worker leaves.
+ *
+ * Stopping: a stop signal sets a flag and replaces this process's copy of the listening descriptor with
+ * /dev/null (dup2 is async-signal-safe). The handler uses SA_RESTART, so reads and writes of the in-flight
+ * request are restarted and that request completes; a restarted or future accept() finds a descriptor that
+ * is no longer a socket and fails at once, so the loop sees the flag and leaves. Only this process loses
+ * the socket: the other workers keep sharing it. FCGX_ShutdownPending() is deliberately not used: libfcgi
+ * then makes every read and write of the current request fail.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "caloria/app.h"
+#include "caloria/ctx.h"
+#include "caloria/err.h"
+#include "caloria/http.h"
+#include "caloria/log.h"
+#include "caloria/mem.h"
+
+#include "front.h"
+
+#define ARENA_CHUNK (64 * 1024)
+#define CRASH_FRAMES 64
+#define CRASH_LINE 4096
+
+/*
+ * Process state reachable from signal handlers. A handler can touch nothing else, so this is the one
+ * exception to "no globals besides the per-worker context"; each field is written before the handler
+ * that reads it is installed.
+ */
+static volatile sig_atomic_t stop_requested;
+static int stop_listen_fd = -1; /* the listening fd to retire on a stop signal */
+static int stop_devnull_fd = -1;
+static int crash_fd = STDERR_FILENO;
+static char crash_altstack[64 * 1024]; /* so a stack overflow can still be reported */
+
+/* ---- crash reporting (async-signal-safe only: no stdio, no malloc, no locale) ---- */
+
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+} sbuf;
+
+static void sb_puts(sbuf *b, const char *s)
+{
+	while (*s && b->len + 1 < b->cap)
+		b->p[b->len++] = *s++;
+}
+
+static void sb_uint(sbuf *b, uintmax_t v, unsigned base, int width)
+{
+	char tmp[32];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v && n < (int)sizeof tmp);
+	while (n < width && n < (int)sizeof tmp)
+		tmp[n++] = '0';
+	while (n > 0 && b->len + 1 < b->cap)
+		b->p[b->len++] = tmp[--n];
+}
+
+static void sb_ptr(sbuf *b, const void *p)
+{
+	sb_puts(b, "\"0x");
+	sb_uint(b, (uintptr_t)p, 16, 1);
+	sb_puts(b, "\"");
+}
+
+/* RFC 3339 UTC with milliseconds, without gmtime (not async-signal-safe): civil-from-days arithmetic. */
+static void sb_time(sbuf *b)
+{
+	struct timespec ts;
+	long long days, secs, z, era, doe, yoe, y, doy, mp, d, m;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+		sb_puts(b, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	days = ts.tv_sec / 86400;
+	secs = ts.tv_sec % 86400;
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	sb_uint(b, (uintmax_t)y, 10, 4);
+	sb_puts(b, "-");
+	sb_uint(b, (uintmax_t)m, 10, 2);
+	sb_puts(b, "-");
+	sb_uint(b, (uintmax_t)d, 10, 2);
+	sb_puts(b, "T");
+	sb_uint(b, (uintmax_t)(secs / 3600), 10, 2);
+	sb_puts(b, ":");
+	sb_uint(b, (uintmax_t)(secs / 60 % 60), 10, 2);
+	sb_puts(b, ":");
+	sb_uint(b, (uintmax_t)(secs % 60), 10, 2);
+	sb_puts(b, ".");
+	sb_uint(b, (uintmax_t)(ts.tv_nsec / 1000000), 10, 3);
+	sb_puts(b, "Z");
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGABRT: return "SIGABRT";
+	case SIGILL: return "SIGILL";
+	default: return "signal";
+	}
+}
+
+static void write_all_fd(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void crash_handler(int sig, siginfo_t *si, void *uc)
+{
+	char line[CRASH_LINE];
+	void *frames[CRASH_FRAMES];
+	sbuf b = { line, 0, sizeof line - 1 };
+	int n = backtrace(frames, CRASH_FRAMES);
+
+	(void)uc;
+	sb_puts(&b, "{\"ts\":\"");
+	sb_time(&b);
+	sb_puts(&b, "\",\"level\":\"error\",\"category\":\"app\",\"request_id\":\"\",\"msg\":\"worker crashed\",\"signal\":\"");
+	sb_puts(&b, signal_name(sig));
+	sb_puts(&b, "\",\"signo\":");
+	sb_uint(&b, (uintmax_t)sig, 10, 1);
+	sb_puts(&b, ",\"pid\":");
+	sb_uint(&b, (uintmax_t)getpid(), 10, 1);
+	sb_puts(&b, ",\"fault_addr\":");
+	sb_ptr(&b, si ? si->si_addr : NULL);
+	sb_puts(&b, ",\"backtrace\":[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sb_puts(&b, ",");
+		sb_ptr(&b, frames[i]);
+	}
+	sb_puts(&b, "]}\n");
+	write_all_fd(crash_fd, line, b.len);
+	/* The symbolised frames follow, one per line, for a human reading the log. */
+	backtrace_symbols_fd(frames, n, crash_fd);
+	/* SA_RESETHAND restored the default action; the signal is blocked until we return, then it kills us. */
+	raise(sig);
+}
+
+void cal_front_crash_set_fd(int fd)
+{
+	crash_fd = fd >= 0 ? fd : STDERR_FILENO;
+}
+
+void cal_front_crash_init(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL };
+	void *warm[1];
+	stack_t ss = { .ss_sp = crash_altstack, .ss_size = sizeof crash_altstack, .ss_flags = 0 };
+	struct sigaction sa;
+
+	/* backtrace() loads libgcc on first use, which allocates: do that now, not inside the handler. */
+	(void)backtrace(warm, 1);
+	if (sigaltstack(&ss, NULL) != 0)
+		cal_warn("app", "sigaltstack failed: %s; stack overflows will not be reported", strerror(errno));
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+		if (sigaction(fatal[i], &sa, NULL) != 0)
+			cal_warn("app", "cannot install crash handler for signal %d: %s", fatal[i], strerror(errno));
+}
+
+/* ---- stop signals ---- */
+
+static void stop_handler(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	stop_requested = 1;
+	if (stop_listen_fd >= 0 && stop_devnull_fd >= 0)
+		(void)dup2(stop_devnull_fd, stop_listen_fd);
+	errno = saved;
+}
+
+/* SIGTERM and SIGUSR1 (and SIGINT unless the pool ignores it for us) mean "finish this request, then go". */
+static int install_stop_handlers(int listen_fd)
+{
+	struct sigaction sa, old;
+	int rc = -1;
+
+	stop_requested = 0;
+	stop_devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (stop_devnull_fd < 0) {
+		cal_error("app", "cannot open /dev/null: %s", strerror(errno));
+		goto out;
+	}
+	stop_listen_fd = listen_fd;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = stop_handler;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0)
+		goto out;
+	if (sigaction(SIGINT, NULL, &old) != 0)
+		goto out;
+	if (old.sa_handler != SIG_IGN && sigaction(SIGINT, &sa, NULL) != 0)
+		goto out;
+	/* A peer that hangs up must not kill the worker: the write fails and the request is logged. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		cal_error("app", "cannot install worker signal handlers: %s", strerror(errno));
+	return rc;
+}
+
+bool cal_front_fd_is_listener(int fd)
+{
+	int listening = 0;
+	socklen_t len = sizeof listening;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0)
+		return false;
+	return listening != 0;
+}
+
+/* ---- libfcgi as a cal_io ---- */
+
+static const char *fcgi_getparam(void *h, const char *name)
+{
+	FCGX_Request *r = h;
+	return FCGX_GetParam(name, r->envp);
+}
+
+static long fcgi_read(void *h, char *buf, size_t n)
+{
+	FCGX_Request *r = h;
+	int want = n > INT_MAX ? INT_MAX : (int)n;
+	int got = FCGX_GetStr(buf, want, r->in);
+
+	if (got < 0 || (got == 0 && FCGX_GetError(r->in) != 0))
+		return -1;
+	return got;
+}
+
+static int fcgi_write(void *h, const char *buf, size_t n)
+{
+	FCGX_Request *r = h;
+
+	while (n > 0) {
+		int chunk = n > INT_MAX ? INT_MAX : (int)n;
+		if (FCGX_PutStr(buf, chunk, r->out) != chunk)
+			return -1;
+		buf += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+/* ---- the worker loop ---- */
+
+/* Transient accept failures (a client that hung up, a signal) are retried; anything else ends the worker. */
+static bool accept_error_is_transient(int rc)
+{
+	return rc == -EINTR || rc == -ECONNABORTED || rc == -EPROTO || rc == -ECONNRESET;
+}
+
+static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
+{
+	const cal_io io = { req, fcgi_getparam, fcgi_read, fcgi_write };
+	long max = ctx->conf.server_max_requests;
+	long served = 0;
+
+	while (!stop_requested) {
+		int rc = FCGX_Accept_r(req);
+		if (rc < 0) {
+			if (stop_requested)
+				break;
+			if (accept_error_is_transient(rc))
+				continue;
+			cal_error("app", "accept failed: %s; worker exits", strerror(-rc));
+			return CAL_FRONT_EXIT_FAIL;
+		}
+		if (cal_app_handle(ctx, arena, &io) != 0)
+			cal_debug("app", "client went away before the response was written");
+		FCGX_Finish_r(req);
+		cal_arena_reset(arena);
+		if (max > 0 && ++served >= max) {
+			cal_info("app", "worker %ld recycling after %ld requests", (long)getpid(), served);
+			break;
+		}
+	}
+	return CAL_FRONT_EXIT_OK;
+}
+
+/* Crash reports go where the log goes; the logger keeps its fd private, so open the file once more. */
+static int open_crash_log(const cal_conf *conf)
+{
+	int fd;
+
+	if (conf->log_file == NULL || conf->log_file[0] == '\0')
+		return -1;
+	fd = open(conf->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd >= 0)
+		cal_front_crash_set_fd(fd);
+	return fd;
+}
+
+int cal_front_worker(int listen_fd, const char *config_path)
+{
+	cal_ctx ctx;
+	cal_arena arena;
+	FCGX_Request req;
+	int status = CAL_FRONT_EXIT_SOFTWARE, crashfd = -1;
+	bool have_ctx = false, have_arena = false;
+
+	if (install_stop_handlers(listen_fd) != 0)
+		goto out;
+	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
+		status = CAL_FRONT_EXIT_CONFIG;
+		goto out;
+	}
+	have_ctx = true;
+	crashfd = open_crash_log(&ctx.conf);
+	cal_arena_init(&arena, ARENA_CHUNK);
+	have_arena = true;
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		cal_error("app", "libfcgi failed to initialise");
+		goto out;
+	}
+	cal_info("app", "worker %ld ready", (long)getpid());
+	status = serve(&ctx, &arena, &req);
+out:
+	if (have_arena)
+		cal_arena_free(&arena);
+	if (have_ctx)
+		cal_ctx_free(&ctx);
+	if (crashfd >= 0) {
+		cal_front_crash_set_fd(-1);
+		close(crashfd);
+	}
+	if (stop_devnull_fd >= 0) {
+		close(stop_devnull_fd);
+		stop_devnull_fd = -1;
+	}
+	return status;
+}
+
+/* ---- CGI: one request from the environment ---- */
+
+static const char *cgi_getparam(void *h, const char *name)
+{
+	(void)h;
+	return getenv(name);
+}
+
+static long cgi_read(void *h, char *buf, size_t n)
+{
+	size_t got;
+
+	(void)h;
+	got = fread(buf, 1, n, stdin);
+	if (got == 0 && ferror(stdin))
+		return -1;
+	return (long)got;
+}
+
+static int cgi_write(void *h, const char *buf, size_t n)
+{
+	(void)h;
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* Without a context there is no pipeline to render errors; answer the standard envelope by hand. */
+static void cgi_fail(cal_err e)
+{
+	char id[CAL_REQUEST_ID_MAX + 1];
+	const char *hdr_id = getenv("HTTP_X_REQUEST_ID");
+
+	if (hdr_id != NULL && cal_http_request_id_valid(hdr_id))
+		snprintf(id, sizeof id, "%s", hdr_id);
+	else
+		cal_http_new_request_id(id);
+	printf("Status: %d\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-ID: %s\r\n\r\n"
+	       "{\"error\": {\"code\": \"%s\", \"message\": \"%s\", \"request_id\": \"%s\"}}",
+	       cal_err_status(e), id, cal_err_code(e), cal_err_message(e, CAL_LANG_ES), id);
+}
+
+int cal_front_cgi(const char *config_path)
+{
+	const cal_io io = { NULL, cgi_getparam, cgi_read, cgi_write };
+	cal_ctx ctx;
+	cal_arena arena;
+	int status = CAL_FRONT_EXIT_OK;
+
+	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
+		cgi_fail(CAL_ERR_INTERNAL);
+		fflush(stdout);
+		return CAL_FRONT_EXIT_CONFIG;
+	}
+	cal_arena_init(&arena, ARENA_CHUNK);
+	if (cal_app_handle(&ctx, &arena, &io) != 0)
+		status = CAL_FRONT_EXIT_FAIL;
+	if (fflush(stdout) != 0)
+		status = CAL_FRONT_EXIT_FAIL;
+	cal_arena_free(&arena);
+	cal_ctx_free(&ctx);
+	return status;
+}
