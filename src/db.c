@@ -622,6 +622,8 @@ static void log_failure(const cal_db *db, const char *sql, cal_err err)
 {
 	char head[48];
 
+	if (db->last_errno == 0)
+		return; /* already reported where it was found */
 	sql_head(sql, head, sizeof head);
 	if (is_duplicate(db->last_errno))
 		cal_debug("database", "%s: duplicate key", head);

@@ -258,9 +258,18 @@ static cal_err ensure_table(cal_db *db, FILE *out)
 /* Applied versions; a missing table means nothing applied (first run, or --status on a fresh database). */
 static cal_err read_applied(cal_db *db, cal_arena *a, cal_dbrows *rows, FILE *out)
 {
-	cal_err err = cal_db_query(db, a, "SELECT version, name, checksum, applied_at FROM schema_migrations"
-					  " ORDER BY version", NULL, 0, rows);
+	cal_err err;
 
+	/* Asked first so that a fresh database does not log an error for the missing table. */
+	err = cal_db_query(db, a, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+				  " AND TABLE_NAME = 'schema_migrations'", NULL, 0, rows);
+	if (err == CAL_OK && cal_db_cell_int(rows, 0, 0, 0) == 0) {
+		memset(rows, 0, sizeof *rows);
+		return CAL_OK;
+	}
+	if (err == CAL_OK)
+		err = cal_db_query(db, a, "SELECT version, name, checksum, applied_at FROM schema_migrations"
+					  " ORDER BY version", NULL, 0, rows);
 	if (err != CAL_OK && cal_db_last_errno(db) == ER_NO_SUCH_TABLE) {
 		memset(rows, 0, sizeof *rows);
 		return CAL_OK;
@@ -337,10 +346,16 @@ static cal_err apply_file(cal_db *db, mfile *f, FILE *out)
 
 	if (f->text == NULL && (err = load_file(f, out)) != CAL_OK)
 		return err;
+	/*
+	 * autocommit off as well as START TRANSACTION: a DDL statement commits and ends the transaction, and
+	 * with autocommit off the statements after it open a new one instead of committing one by one.
+	 */
 	err = cal_db_begin(db);
+	if (err == CAL_OK)
+		err = cal_db_exec_script(db, "SET autocommit = 0");
 	if (err != CAL_OK) {
 		report(out, "%s: cannot start a transaction (errno %u)", f->name, cal_db_last_errno(db));
-		return err;
+		goto fail;
 	}
 	while ((stmt = next_statement(f->text, &pos, &line, &start_line)) != NULL) {
 		n++;
@@ -364,14 +379,21 @@ static cal_err apply_file(cal_db *db, mfile *f, FILE *out)
 	err = cal_db_commit(db);
 	if (err != CAL_OK) {
 		report(out, "%s: commit failed (errno %u)", f->name, cal_db_last_errno(db));
-		return err;
+		goto restore;
 	}
+	err = cal_db_exec_script(db, "SET autocommit = 1");
+	if (err != CAL_OK)
+		return err;
 	if (out != NULL)
 		fprintf(out, "applied %s (%d statements)\n", f->name, n);
 	cal_info("database", "migration %s applied (%d statements)", f->name, n);
 	return CAL_OK;
 fail:
 	cal_db_rollback(db);
+restore:
+	/* Best effort: a lost session comes back with autocommit on anyway. */
+	if (cal_db_connected(db))
+		(void)cal_db_exec_script(db, "SET autocommit = 1");
 	return err;
 }
 
