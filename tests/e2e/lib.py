@@ -24,6 +24,8 @@ import traceback
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 SRCDIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BASE = os.environ.get("CALORIA_E2E_BASE", "http://127.0.0.1:18080")
 MOCK = os.environ.get("CALORIA_E2E_MOCK", "")
@@ -132,61 +134,10 @@ def error_envelope(resp, code, status_code):
     return doc
 
 
-def fcgi_request(socket_path, method, path, body=b"", headers=None, timeout=10):
-    """Talks FastCGI straight to a pool socket (no web server): the params nginx's fastcgi_params would
-    send. Returns a Response parsed from the CGI-style output (Status: line, headers, body)."""
-    import socket as _socket
-    import struct
-    from email.parser import Parser
-
-    def record(rtype, content):
-        return struct.pack("!BBHHBB", 1, rtype, 1, len(content), 0, 0) + content
-
-    def pair(k, v):
-        k, v = k.encode(), v.encode()
-        enc = lambda n: bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
-        return enc(len(k)) + enc(len(v)) + k + v
-
-    path_only, _, query = path.partition("?")
-    params = {"REQUEST_METHOD": method, "REQUEST_URI": path, "DOCUMENT_URI": path_only, "SCRIPT_NAME": path_only,
-              "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "GATEWAY_INTERFACE": "CGI/1.1",
-              "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "40000", "SERVER_ADDR": "127.0.0.1", "SERVER_PORT": "80",
-              "SERVER_NAME": "localhost", "CONTENT_LENGTH": str(len(body)) if body else "",
-              "CONTENT_TYPE": (headers or {}).get("Content-Type", "")}
-    for k, v in (headers or {}).items():
-        if k.lower() != "content-type":
-            params["HTTP_" + k.upper().replace("-", "_")] = v
-    stream = b"".join(pair(k, v) for k, v in params.items())
-    out = record(1, struct.pack("!HB5x", 1, 0))
-    for i in range(0, len(stream), 65535):
-        out += record(4, stream[i:i + 65535])
-    out += record(4, b"")
-    for i in range(0, len(body), 65535):
-        out += record(5, body[i:i + 65535])
-    out += record(5, b"")
-    s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(socket_path)
-        s.sendall(out)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        s.close()
-    stdout, pos = b"", 0
-    while pos + 8 <= len(data):
-        _, rtype, _, clen, plen, _ = struct.unpack("!BBHHBB", data[pos:pos + 8])
-        if rtype == 6:
-            stdout += data[pos + 8:pos + 8 + clen]
-        pos += 8 + clen + plen
-    head, _, rbody = stdout.partition(b"\r\n\r\n")
-    msg = Parser().parsestr(head.decode("latin-1") + "\r\n\r\n", headersonly=True)
-    code = int((msg.get("Status") or "200").split()[0])
-    return Response(code, msg, rbody)
+def fcgi(socket_path):
+    """A FastCGI client straight to a pool socket, no web server (tests/e2e/fcgi_client.py)."""
+    from fcgi_client import FastCGIClient
+    return FastCGIClient("unix:" + socket_path)
 
 
 # ----------------------------------------------------------------------------------- configuration
