@@ -477,6 +477,50 @@ def test_root_refused_without_allow_root():
 
 
 @test
+def test_user_switch_after_binding():
+    if os.geteuid() != 0:
+        print("  (not root: --user needs root, checked for refusal instead)")
+        r = subprocess.run([BINARY, "--listen", "unix:/tmp/caloria-nonroot-%d.sock" % os.getpid(), "--user", "root"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        check(r.returncode != 0, "--user without root privileges is refused")
+        return
+    import grp
+    import pwd
+    user = pwd.getpwnam("nobody")
+    group = grp.getgrnam("nogroup") if "nogroup" in [g.gr_name for g in grp.getgrall()] else grp.getgrgid(user.pw_gid)
+    d = tempfile.mkdtemp(prefix="caloria-user-")
+    proc = None
+    try:
+        conf = write_config(d)
+        os.chmod(d, 0o755)
+        os.chmod(conf, 0o644)
+        os.chown(d, user.pw_uid, group.gr_gid)
+        open(os.path.join(d, "caloria.log"), "a").close()
+        os.chown(os.path.join(d, "caloria.log"), user.pw_uid, group.gr_gid)
+        sock = os.path.join(d, "caloria.sock")
+        proc = subprocess.Popen([BINARY, "--listen", "unix:" + sock, "--workers", "2", "--config", conf,
+                                 "--user", "nobody:" + group.gr_name, "--socket-mode", "0600"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = FastCGIClient("unix:" + sock)
+        wait_for(lambda: live_ok(client), START_TIMEOUT, "/health/live from the switched pool")
+        st = os.stat(sock)
+        check(st.st_uid == user.pw_uid and st.st_gid == group.gr_gid, "socket owned by nobody:%s" % group.gr_name)
+        check(st.st_mode & 0o777 == 0o600, "socket mode 0600 as asked, got %o" % (st.st_mode & 0o777))
+        for pid in [proc.pid] + children(proc.pid):
+            with open("/proc/%d/status" % pid) as f:
+                uids = [line.split()[1:] for line in f if line.startswith("Uid:")][0]
+            check(all(int(u) == user.pw_uid for u in uids), "pid %d runs as nobody (Uid: %r)" % (pid, uids))
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(40) == 0, "exit 0 after SIGTERM")
+        check(not os.path.exists(sock), "socket removed by the unprivileged parent")
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
 def test_cgi_mode():
     d = tempfile.mkdtemp(prefix="caloria-cgi-")
     try:
