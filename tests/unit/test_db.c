@@ -1,0 +1,109 @@
+/*
+ * Unit tests of the database layer that need no server: error classification, the statement label used
+ * in logs (never a value), cell parsing, and the fast failure and back-off against a missing server.
+ * db.c is included to reach its static helpers.
+ */
+#include "../../src/db.c"
+
+#include <criterion/criterion.h>
+
+static void quiet(void)
+{
+	cal_log_init("error", "/dev/null");
+}
+
+Test(db_unit, sql_head_names_the_statement_without_values, .init = quiet)
+{
+	char h[48];
+
+	sql_head("  SELECT id, name FROM users WHERE subscriber_id = ?", h, sizeof h);
+	cr_assert_str_eq(h, "SELECT id, name");
+	sql_head("INSERT INTO food_logs (user_id) VALUES (?)", h, sizeof h);
+	cr_assert_str_eq(h, "INSERT INTO food_logs");
+	sql_head("UPDATE users SET x = 'secret-token' WHERE 1", h, sizeof h);
+	cr_assert_str_eq(h, "UPDATE users SET");
+	sql_head("SELECT 'secret' FROM t", h, sizeof h);
+	cr_assert_str_eq(h, "SELECT", "a literal is never copied");
+	sql_head("SET password = \"hunter2\"", h, sizeof h);
+	cr_assert_null(strstr(h, "hunter2"));
+	sql_head("", h, sizeof h);
+	cr_assert_str_eq(h, "");
+	sql_head("SELECTAVERYLONGIDENTIFIERTHATDOESNOTFITINTHESMALLBUFFER", h, 8);
+	cr_assert_eq(strlen(h), 7);
+}
+
+Test(db_unit, errors_map_to_the_right_class)
+{
+	cr_assert_eq(map_errno(2006), CAL_ERR_UNAVAILABLE);
+	cr_assert_eq(map_errno(2013), CAL_ERR_UNAVAILABLE);
+	cr_assert_eq(map_errno(1927), CAL_ERR_UNAVAILABLE);
+	cr_assert_eq(map_errno(1213), CAL_ERR_UNAVAILABLE, "deadlock: try again later");
+	cr_assert_eq(map_errno(1205), CAL_ERR_UNAVAILABLE);
+	cr_assert_eq(map_errno(1062), CAL_ERR_CONFLICT);
+	cr_assert_eq(map_errno(1452), CAL_ERR_CONFLICT);
+	cr_assert_eq(map_errno(1064), CAL_ERR_INTERNAL, "a syntax error is a bug");
+	cr_assert_eq(map_errno(1146), CAL_ERR_INTERNAL);
+	cr_assert(is_lost(2013));
+	cr_assert_not(is_lost(1062));
+	cr_assert(is_duplicate(1062));
+	cr_assert(is_duplicate(1586));
+	cr_assert_not(is_duplicate(1452));
+}
+
+Test(db_unit, timeouts_round_up_to_whole_seconds)
+{
+	cr_assert_eq(ms_to_s(2000), 2);
+	cr_assert_eq(ms_to_s(2001), 3);
+	cr_assert_eq(ms_to_s(1), 1);
+	cr_assert_eq(ms_to_s(0), 1, "0 would mean 'wait forever'");
+	cr_assert_eq(ms_to_s(-5), 1);
+}
+
+Test(db_unit, cells_parse_with_defaults)
+{
+	char *row0[] = {"12", "12.0", "-3.5", NULL, "abc", "9223372036854775808", ""};
+	char **rows[] = {row0};
+	cal_dbrows r = {.nrows = 1, .ncols = 7, .rows = rows};
+
+	cr_assert_eq(cal_db_cell_int(&r, 0, 0, -1), 12);
+	cr_assert_eq(cal_db_cell_int(&r, 0, 1, -1), 12, "a DECIMAL with a zero fraction is an integer");
+	cr_assert_eq(cal_db_cell_int(&r, 0, 2, -1), -1, "a real fraction is not an integer");
+	cr_assert_eq(cal_db_cell_int(&r, 0, 3, -1), -1);
+	cr_assert_eq(cal_db_cell_int(&r, 0, 4, -1), -1);
+	cr_assert_eq(cal_db_cell_int(&r, 0, 5, -1), -1, "overflow is not silently clamped");
+	cr_assert_eq(cal_db_cell_int(&r, 0, 6, -1), -1);
+	cr_assert_float_eq(cal_db_cell_double(&r, 0, 2, 0), -3.5, 1e-12);
+	cr_assert_float_eq(cal_db_cell_double(&r, 0, 4, 7.0), 7.0, 1e-12);
+	cr_assert_null(cal_db_cell(&r, 0, 3));
+	cr_assert_null(cal_db_cell(&r, 1, 0));
+	cr_assert_null(cal_db_cell(&r, 0, 7));
+	cr_assert_null(cal_db_cell(NULL, 0, 0));
+}
+
+Test(db_unit, missing_server_fails_fast_then_backs_off, .init = quiet)
+{
+	cal_conf c;
+	cal_db *db;
+	double t0;
+
+	memset(&c, 0, sizeof c);
+	c.database_socket = (char *)"/nonexistent/caloria-unit.sock";
+	c.database_host = (char *)"localhost";
+	c.database_user = (char *)"nobody";
+	c.database_connect_timeout_ms = 2000;
+	c.database_query_timeout_ms = 2000;
+	db = cal_db_new(&c);
+	cr_assert_not(cal_db_connected(db));
+	t0 = now_ms();
+	cr_assert_eq(cal_db_ping(db, NULL), CAL_ERR_UNAVAILABLE);
+	cr_assert_lt(now_ms() - t0, 1000.0);
+	cr_assert_gt(db->connect_failed_at, 0);
+	t0 = now_ms();
+	cr_assert_eq(cal_db_exec(db, "SELECT 1", NULL, 0, NULL), CAL_ERR_UNAVAILABLE);
+	cr_assert_eq(cal_db_begin(db), CAL_ERR_UNAVAILABLE);
+	cr_assert_lt(now_ms() - t0, 20.0, "no connect attempts during the back-off");
+	cr_assert_not(cal_db_in_transaction(db));
+	cal_db_rollback(db); /* safe without a connection */
+	cr_assert_null(cal_db_server_version(db));
+	cal_db_free(db);
+}
