@@ -38,7 +38,12 @@ typedef struct cal_dbv {
 #define CAL_DB_NULL ((cal_dbv){.type = CAL_DBV_NULL})
 #define CAL_DB_INT(v) ((cal_dbv){.type = CAL_DBV_INT, .i = (long long)(v)})
 #define CAL_DB_DBL(v) ((cal_dbv){.type = CAL_DBV_DOUBLE, .d = (double)(v)})
-#define CAL_DB_STR(v) ((cal_dbv){.type = (v) ? CAL_DBV_STR : CAL_DBV_NULL, .s = (v)})
+/* A function, not a macro test: `(v) ? …` on an array argument trips -Waddress (always true). */
+static inline cal_dbv cal_db_str_(const char *s)
+{
+	return (cal_dbv){.type = s != NULL ? CAL_DBV_STR : CAL_DBV_NULL, .s = s};
+}
+#define CAL_DB_STR(v) cal_db_str_(v)
 #define CAL_DB_STRN(v, n) ((cal_dbv){.type = CAL_DBV_STR, .s = (v), .len = (n)})
 
 typedef struct cal_dbrows {
