@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
 		fprintf(stderr, "caloria %s: the configuration has errors (see above; `caloria check-config`)\n",
 			cmd->name);
+		cal_ctx_free(&ctx); /* the half-loaded conf is free-safe */
 		return 1;
 	}
 	rc = cmd->run(&ctx, argc - at, argv + at);
