@@ -42,7 +42,8 @@ static long fake_read(void *h, char *buf, size_t n)
 		n = left;
 	if (n > 1000)
 		n = 1000; /* short reads, like a real stream */
-	memcpy(buf, f->body + f->pos, n);
+	if (n > 0)
+		memcpy(buf, f->body + f->pos, n);
 	f->pos += n;
 	f->bytes_read += n;
 	return (long)n;
