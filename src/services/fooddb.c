@@ -9,7 +9,7 @@
  *
  * Validation reports every problem as "file:line: message" rather than stopping at the first, so an editor
  * of aliases.csv sees all mistakes in one run. The kcal consistency rule (|kcal − (4p + 4c + 9f)| within
- * max(25 kcal, 20 %)) is an error for foods an alias points at and only a counted outlier elsewhere in SR24:
+ * max(25 kcal, 20 %), fibre-aware variant allowed, see kcal_consistent) is an error for foods an alias points at and only a counted outlier elsewhere in SR24:
  * SR24 itself uses food-specific Atwater factors, so a few hundred of its rows legitimately sit outside.
  */
 #include "config.h"
@@ -473,19 +473,26 @@ static unsigned classify(const char *desc, const cal_food_measure *m, size_t nm)
 	return flags;
 }
 
-/* Energy check for one food; returns true when the values agree (or cannot be checked). */
+/*
+ * Energy check for one food; true when the values agree (or cannot be checked). SR24 counts fibre inside
+ * carbohydrate "by difference", and fibre yields ~2 kcal/g, not 4: dried herbs and spices (black pepper,
+ * oregano: 25–43 g fibre/100 g) fail 4p + 4c + 9f yet are right. So either the plain formula or the
+ * fibre-aware one, 4p + 4(c − fibre) + 2·fibre + 9f, within max(25 kcal, 20 %) passes.
+ */
 static bool kcal_consistent(const cal_food *f, double *atwater_out)
 {
 	unsigned need = CAL_NUT_KCAL | CAL_NUT_PROTEIN | CAL_NUT_CARBS | CAL_NUT_FAT;
 	const cal_nutrients *n = &f->per100;
 	double atwater = 4 * n->protein_g + 4 * n->carbs_g + 9 * n->fat_g;
+	double fibre = (f->known & CAL_NUT_FIBER) ? fmin(n->fiber_g, n->carbs_g) : 0;
+	double fibre_aware = atwater - 2 * fibre;
 	*atwater_out = atwater;
 	if ((f->known & need) != need)
 		return true;
 	double tol = fmax(KCAL_TOL_ABS, KCAL_TOL_REL * n->kcal);
 	if (f->flags & CAL_FOOD_ALCOHOLIC)
-		return n->kcal >= atwater - tol && n->kcal <= atwater + ALCOHOL_MAX_KCAL + tol;
-	return fabs(n->kcal - atwater) <= tol;
+		return n->kcal >= fibre_aware - tol && n->kcal <= atwater + ALCOHOL_MAX_KCAL + tol;
+	return fabs(n->kcal - atwater) <= tol || fabs(n->kcal - fibre_aware) <= tol;
 }
 
 /* ---- usda_sr24.tsv ---------------------------------------------------------------------------------- */

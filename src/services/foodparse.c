@@ -21,8 +21,9 @@
  * Units → grams: g, kg, oz, lb exact; ml and l through the food's density (cup_g / 240 when the alias gives
  * cup_g, else an SR24 cup measure / 240, else 1 for drinks; a guessed density for a solid marks the item
  * approximate); cup from cup_g or an SR24 cup measure, else 240 ml for drinks, else the item is refused
- * (unmatched, "cup of what weight?"); tbsp/tsp from SR24 measures or 15/5 ml; slice from an SR24 slice
- * measure or the default portion; glass 250 ml, can 355 ml, bottle 500 ml; handful 30 g; serving, plate,
+ * (unmatched, "cup of what weight?"); tbsp/tsp/fl oz from SR24 measures or 15/5/29.57 ml; slice from an
+ * SR24 slice measure or the default portion; glass 250 ml; can and bottle from an SR24 can/bottle measure,
+ * else 355/500 ml; handful 30 g; serving, plate,
  * unit, piece = the alias's default portion (a plate is one serving of that dish: portions in aliases.csv
  * are already plate-sized for dishes). Size words ("grande", "small") are read and ignored.
  *
@@ -66,14 +67,14 @@ typedef struct tok {
 
 typedef enum unit_kind {
 	U_NONE, U_G, U_KG, U_OZ, U_LB, U_ML, U_L, U_CUP, U_TBSP, U_TSP, U_SLICE, U_SERVING, U_PLATE, U_GLASS,
-	U_CAN, U_BOTTLE, U_UNIT, U_HANDFUL, U__MAX
+	U_CAN, U_BOTTLE, U_UNIT, U_HANDFUL, U_FLOZ, U__MAX
 } unit_kind;
 
 static const char *const unit_name[U__MAX] = {
 	[U_NONE] = "unit", [U_G] = "g", [U_KG] = "kg", [U_OZ] = "oz", [U_LB] = "lb", [U_ML] = "ml", [U_L] = "l",
 	[U_CUP] = "cup", [U_TBSP] = "tbsp", [U_TSP] = "tsp", [U_SLICE] = "slice", [U_SERVING] = "serving",
 	[U_PLATE] = "plate", [U_GLASS] = "glass", [U_CAN] = "can", [U_BOTTLE] = "bottle", [U_UNIT] = "unit",
-	[U_HANDFUL] = "handful",
+	[U_HANDFUL] = "handful", [U_FLOZ] = "fl oz",
 };
 
 typedef struct word_unit {
@@ -154,7 +155,7 @@ static const char *const fillers[] = {
 	"de", "del", "of", "grande", "grandes", "chico", "chica", "chicos", "chicas", "pequeno", "pequena",
 	"pequenos", "pequenas", "mediano", "mediana", "medianos", "medianas", "big", "small", "large", "medium",
 	"generoso", "generosa", "generosos", "generosas", "abundante", "abundantes", "buen", "buena", "llena",
-	"lleno", "full", "extra", "the", "some", "la", "el", "los", "las",
+	"lleno", "full", "extra", "the", "some", "la", "el", "los", "las", "a", "an",
 };
 
 /* "ensalada de lechuga, tomate y palta" lists the salad's parts: the container word is dropped. */
@@ -164,17 +165,18 @@ static const char *const containers[] = { "ensalada", "ensaladas", "salad", "sal
 static const char *const stopwords[] = {
 	"about", "after", "ahora", "al", "algo", "algun", "alguna", "algunas", "algunos", "almorce",
 	"almorzamos", "almuerzo", "also", "amor", "and", "another", "antes", "ate", "ayer", "bebi",
-	"bebimos", "before", "bien", "bit", "breakfast", "casera", "casero", "cena", "cenamos", "cene",
-	"comi", "comida", "comiendo", "comimos", "como", "con", "cosa", "cosas", "de", "del", "deliciosa",
-	"delicioso", "delicious", "desayunamos", "desayune", "desayuno", "despues", "dia", "dinner",
-	"drank", "drink", "eat", "el", "en", "eso", "esta", "este", "esto", "for", "fue", "ganas", "had",
-	"hambre", "have", "homemade", "hoy", "hungry", "just", "la", "las", "little", "los", "love",
-	"luego", "lunch", "manana", "mas", "me", "meal", "medio", "mediodia", "menos", "merende",
-	"merienda", "mi", "mis", "morning", "mucha", "muchas", "mucho", "muchos", "muy", "nada", "night",
-	"noche", "now", "onda", "only", "otra", "otro", "para", "pero", "poca", "poco", "por", "porque",
-	"que", "rica", "rico", "riquisima", "riquisimo", "sin", "snack", "solo", "some", "tambien",
-	"tarde", "that", "the", "then", "this", "tipo", "today", "todo", "tomamos", "tome", "tomo",
-	"tonight", "unas", "unos", "veces", "very", "vez", "was", "with", "yesterday",
+	"bebimos", "before", "bien", "bit", "breakfast", "brunch", "casera", "casero", "cena", "cenamos",
+	"cene", "comi", "comida", "comiendo", "comimos", "como", "con", "cosa", "cosas", "de", "del",
+	"deliciosa", "delicioso", "delicious", "desayunamos", "desayune", "desayuno", "despues",
+	"dessert", "dia", "dinner", "drank", "drink", "eat", "el", "en", "entrada", "eso", "esta", "este",
+	"esto", "for", "fue", "ganas", "had", "hambre", "have", "homemade", "hoy", "hungry", "just", "la",
+	"las", "little", "los", "love", "luego", "lunch", "manana", "mas", "me", "meal", "medio",
+	"mediodia", "menos", "merende", "merienda", "mi", "mis", "morning", "mucha", "muchas", "mucho",
+	"muchos", "muy", "nada", "night", "noche", "now", "onda", "only", "otra", "otro", "para", "pero",
+	"picada", "picoteo", "plus", "poca", "poco", "por", "porque", "postre", "que", "rica", "rico",
+	"riquisima", "riquisimo", "sin", "snack", "solo", "some", "supper", "tambien", "tarde", "that",
+	"the", "then", "this", "tipo", "today", "todo", "tomamos", "tome", "tomo", "tonight", "unas",
+	"unos", "veces", "very", "vez", "was", "with", "yesterday",
 };
 
 static bool word_is(const tok *t, const char *w)
@@ -573,7 +575,7 @@ static size_t parse_unit(parser *ps, size_t i, size_t end, bool need_bare, unit_
 		return 0;
 	/* "fl oz" */
 	if (word_is(t, "fl") && i + 1 < end && word_is(&ps->toks[i + 1], "oz")) {
-		*u = U_ML;
+		*u = U_FLOZ;
 		return 2;
 	}
 	for (size_t k = 0; k < NELEM(units); k++) {
@@ -608,7 +610,10 @@ static double measure_grams(const cal_food *f, const char *const *keys, size_t n
 			end++;
 		for (size_t k = 0; k < nkeys; k++) {
 			size_t kl = strlen(keys[k]);
-			if (strncmp(end, keys[k], kl) != 0 || (end[kl] != '\0' && end[kl] != ',' && end[kl] != ' '))
+			if (strncmp(end, keys[k], kl) != 0)
+				continue;
+			size_t after = end[kl] == 's' ? kl + 1 : kl; /* "6 slices=170" */
+			if (end[after] != '\0' && end[after] != ',' && end[after] != ' ')
 				continue;
 			bool is_exact = end[kl] == '\0' && n == 1;
 			if (best == 0 || (is_exact && !exact)) {
@@ -643,6 +648,9 @@ static double unit_grams(const cal_food_alias *a, unit_kind u, bool *approx)
 	static const char *const tbsp[] = { "tbsp", "tablespoon" };
 	static const char *const tsp[] = { "tsp", "teaspoon" };
 	static const char *const slice[] = { "slice" };
+	static const char *const can[] = { "can" };
+	static const char *const bottle[] = { "bottle" };
+	static const char *const floz[] = { "fl oz" };
 	double g;
 	*approx = false;
 	switch (u) {
@@ -653,8 +661,18 @@ static double unit_grams(const cal_food_alias *a, unit_kind u, bool *approx)
 	case U_ML: return density(a, approx);
 	case U_L: return 1000 * density(a, approx);
 	case U_GLASS: return 250 * density(a, approx);
-	case U_CAN: return 355 * density(a, approx);
-	case U_BOTTLE: return 500 * density(a, approx);
+	case U_CAN:
+		if ((g = measure_grams(a->food, can, 1)) > 0)
+			return g;
+		return 355 * density(a, approx);
+	case U_BOTTLE:
+		if ((g = measure_grams(a->food, bottle, 1)) > 0)
+			return g;
+		return 500 * density(a, approx);
+	case U_FLOZ:
+		if ((g = measure_grams(a->food, floz, 1)) > 0)
+			return g;
+		return 29.5735 * density(a, approx);
 	case U_HANDFUL: return 30;
 	case U_CUP:
 		if (a->cup_g > 0)
@@ -877,7 +895,7 @@ static void read_segment(parser *ps, size_t i, size_t end)
 		if (pq.has_qty) {
 			/* A quantity with no known food after it: the quantity opens an unknown run ("2 choclos"). */
 			r.open = true;
-			r.start = pq.start;
+			r.start = i; /* the name is the food words; the quantity travels in r.pq */
 			r.pq = pq;
 			pq = (pending){ 0 };
 			after_food = false;
