@@ -245,6 +245,10 @@ advance(struct entry *e, const struct key *k, time_t *now)
 		else
 			*now = e->last_seen;
 	}
+	/* Peeks advance the ring too, so they move "newest time" as well:
+	 * the ring must never hold a slot newer than the time it counts at. */
+	if (*now > e->last_seen)
+		e->last_seen = *now;
 	slot = *now / gran;
 	if (slot - e->last_slot >= nb) {
 		memset(e->count, 0, sizeof(e->count));

@@ -148,6 +148,22 @@ Test(ratelimit, clock_backwards_big_step_resets)
 	cr_assert_eq(hit("c", 3, 60, T0 + 5000 - 3600, &retry), 1);
 }
 
+/* A peek far in the future, then a hit back at the old time: the hit is
+ * treated as a clock step back (reset), never counted into a stale bucket. */
+Test(ratelimit, peek_in_future_then_hit_in_past)
+{
+	unsigned retry;
+
+	cr_assert_eq(hit("p", 2, 60, T0, &retry), 0);
+	cr_assert_eq(cal_ratelimit_peek(shm, "webhook", "p", 2, 60, T0 + 4000,
+			 &retry), 0);
+	cr_assert_eq(hit("p", 2, 60, T0 + 10, &retry), 0);
+	cr_assert_eq(hit("p", 2, 60, T0 + 10, &retry), 0);
+	cr_assert_eq(hit("p", 2, 60, T0 + 10, &retry), 1);
+	cr_assert_eq(hit("p", 2, 60, T0 + 30, &retry), 1);
+	cr_assert_eq(retry, 40);
+}
+
 Test(ratelimit, clock_jump_forward_clears)
 {
 	unsigned retry;
