@@ -1,48 +1,124 @@
 /*
  * The message catalogue: every text the bot says, in Spanish and English, in one table keyed by an enum.
  * Handlers never hold user-facing strings; they pick a message and fill its printf-style arguments.
+ *
+ * Each message's arguments are listed beside it, in order; both languages take exactly the same
+ * conversions (a unit test checks this against cal_i18n_args()). Messages marked "no args" contain no
+ * conversion at all. Format with cal_i18n_printf(), which also caps the text at CAL_I18N_TEXT_MAX.
  */
 #ifndef CALORIA_I18N_H
 #define CALORIA_I18N_H
 
+#include <stdarg.h>
+
+#include "caloria/energy.h"
 #include "caloria/err.h"
+#include "caloria/mem.h"
+
+/* ManyChat's limit for one message text (SPEC §5.4); counted in bytes here, which is stricter. */
+#define CAL_I18N_TEXT_MAX 2000
 
 typedef enum cal_msg {
-	CAL_MSG_HELP,
-	CAL_MSG_WELCOME,              /* first contact, before question 1 */
-	CAL_MSG_Q_GENDER,
+	CAL_MSG_HELP,                 /* no args: what the bot does and every command, in that language */
+	CAL_MSG_WELCOME,              /* no args: first contact, before question 1 */
+	CAL_MSG_Q_GENDER,             /* no args: the questions, "n/6 · …", options numbered 1️⃣… */
 	CAL_MSG_Q_AGE,
 	CAL_MSG_Q_WEIGHT,
 	CAL_MSG_Q_HEIGHT,
 	CAL_MSG_Q_ACTIVITY,
 	CAL_MSG_Q_GOAL,
-	CAL_MSG_QUIZ_INVALID,         /* "I did not understand; accepted answers: %s" */
-	CAL_MSG_ACCEPT_GENDER,        /* the accepted forms, per question */
+	CAL_MSG_QUIZ_INVALID,         /* %s accepted forms (the CAL_MSG_ACCEPT_* text of the question) */
+	CAL_MSG_ACCEPT_GENDER,        /* no args: the accepted forms, per question */
 	CAL_MSG_ACCEPT_AGE,
 	CAL_MSG_ACCEPT_WEIGHT,
 	CAL_MSG_ACCEPT_HEIGHT,
 	CAL_MSG_ACCEPT_ACTIVITY,
 	CAL_MSG_ACCEPT_GOAL,
-	CAL_MSG_QUIZ_DONE,            /* BMR %.1f, goal %d, protein %d, carbs %d, fat %d, trial days */
-	CAL_MSG_HOW_TO_LOG,
-	CAL_MSG_FORM_INVALID,         /* "these fields are missing or invalid: %s" */
-	CAL_MSG_RESET_DONE,
-	CAL_MSG_LANGUAGE_SET,
-	CAL_MSG_STATUS,               /* profile and plan */
-	CAL_MSG_STATUS_NO_PROFILE,
-	CAL_MSG_MEDIA_LATER,          /* photos/voice not analysed yet */
-	CAL_MSG_RATE_LIMITED,
-	CAL_MSG_BAD_REQUEST,          /* "I could not read that message" */
-	CAL_MSG_UNAVAILABLE,          /* apology when the database is down */
-	CAL_MSG_INTERNAL,
-	CAL_MSG_UNAUTHORIZED,
+	CAL_MSG_QUIZ_DONE,            /* %.1f bmr, %d daily goal, %d protein g, %d carbs g, %d fat g, %d trial days */
+	CAL_MSG_HOW_TO_LOG,           /* no args */
+	CAL_MSG_FORM_INVALID,         /* %s the missing or invalid field names, e.g. "age, weight" */
+	CAL_MSG_RESET_DONE,           /* no args */
+	CAL_MSG_LANGUAGE_SET,         /* no args; pick it in the NEW language */
+	CAL_MSG_STATUS,               /* %s gender label, %d age, %.1f kg, %.1f cm, %s activity label, %s goal label,
+				       * %.1f bmr, %d daily goal, %d protein g, %d carbs g, %d fat g,
+				       * %s subscription label (labels from the cal_i18n_*_label functions) */
+	CAL_MSG_STATUS_NO_PROFILE,    /* no args */
+	CAL_MSG_MEDIA_LATER,          /* no args: photos/voice not analysed yet */
+	CAL_MSG_RATE_LIMITED,         /* no args */
+	CAL_MSG_BAD_REQUEST,          /* no args: "I could not read that message" */
+	CAL_MSG_UNAVAILABLE,          /* no args: apology when the database is down */
+	CAL_MSG_INTERNAL,             /* no args */
+	CAL_MSG_UNAUTHORIZED,         /* no args */
+	/* Added for the rest of the conversation (§7–§9). */
+	CAL_MSG_BTN_SUBSCRIBE,        /* no args: button caption */
+	CAL_MSG_BTN_CONFIRM,          /* no args: button caption for confirm:<id> */
+	CAL_MSG_BTN_CANCEL,           /* no args: button caption for cancel:<id> */
+	CAL_MSG_FOOD_LOGGED,          /* no args: first line of the reply after a log */
+	CAL_MSG_FOOD_ITEM,            /* %s item name, %.0f grams, %.0f kcal: one line per matched item */
+	CAL_MSG_FOOD_ITEM_UNMATCHED,  /* %s item name: an item that was not recognised and not counted */
+	CAL_MSG_FOOD_TOTAL,           /* %.0f kcal, %.1f protein g, %.1f carbs g, %.1f fat g: the meal */
+	CAL_MSG_DAY_PROGRESS,         /* %d consumed kcal, %d goal kcal, %d remaining kcal (≥ 0) */
+	CAL_MSG_DAY_OVER,             /* %d consumed kcal, %d goal kcal, %d kcal over the goal */
+	CAL_MSG_FOOD_UNCLEAR,         /* no args: nothing matched (status food_unclear) */
+	CAL_MSG_FOOD_CONFIRM,         /* %.0f estimated kcal: low confidence, asks to confirm or describe */
+	CAL_MSG_FOOD_CANCELLED,       /* no args */
+	CAL_MSG_ANALYSIS_GONE,        /* no args: confirm/cancel of an analysis that is not pending */
+	CAL_MSG_PROCESSING_PHOTO,     /* no args (status processing) */
+	CAL_MSG_PROCESSING_AUDIO,     /* no args (status processing) */
+	CAL_MSG_TRANSCRIPT,           /* %s transcript of a voice note */
+	CAL_MSG_JOB_FAILED,           /* no args: a background analysis gave up */
+	CAL_MSG_DAY_SUMMARY,          /* %s date (YYYY-MM-DD), %d meals, %d consumed kcal, %d goal kcal */
+	CAL_MSG_DAY_MACROS,           /* %.0f protein g, %d target, %.0f carbs g, %d target, %.0f fat g, %d target */
+	CAL_MSG_DAY_EMPTY,            /* no args: nothing logged today */
+	CAL_MSG_WEEK_HEAD,            /* no args */
+	CAL_MSG_WEEK_LINE,            /* %s date, %d consumed kcal, %d goal kcal: one line per day */
+	CAL_MSG_WEEK_AVERAGE,         /* %d average kcal per logged day, %d days with logs */
+	CAL_MSG_WEEK_EMPTY,           /* no args */
+	CAL_MSG_UNDONE,               /* %.0f kcal of the removed log */
+	CAL_MSG_NOTHING_TO_UNDO,      /* no args */
+	CAL_MSG_SUBSCRIBE_LINK,       /* %s price ("4999.00"), %s currency ("ARS"); the link goes in a button */
+	CAL_MSG_ALREADY_SUBSCRIBED,   /* no args */
+	CAL_MSG_LIMIT_REACHED,        /* %d free analyses per day */
+	CAL_MSG_REC_UNDER,            /* %d kcal still to eat (more than 200 under the goal) */
+	CAL_MSG_REC_OVER,             /* %d kcal over the goal (more than 200) */
+	CAL_MSG_REC_CLOSE,            /* no args: within 200 kcal of the goal */
+	CAL_MSG_REC_PROTEIN_LOW,      /* %d protein g eaten, %d target g (under 70 %) */
+	CAL_MSG_REC_FIBER_LOW,        /* %.0f fiber g (under 20 g) */
+	CAL_MSG_REC_SODIUM_HIGH,      /* %.0f sodium mg (over 2000 mg) */
+	CAL_MSG_PROFILE_UPDATED,      /* no args: the form quiz replaced a completed profile */
+	CAL_MSG_SUB_ACTIVE,           /* %s paid-until date (YYYY-MM-DD) */
+	CAL_MSG_SUB_PAUSED,           /* no args */
+	CAL_MSG_SUB_CANCELLED,        /* %s date until which access remains */
+	CAL_MSG_SUB_PAYMENT_FAILED,   /* no args */
+	CAL_MSG_SUB_REVOKED,          /* no args: refunded or charged back */
 	CAL_MSG__MAX
 } cal_msg;
 
-/* The template in the language (never NULL). */
+/* The template in the language (never NULL; an unknown message or language falls back to something safe). */
 const char *cal_i18n(cal_msg m, cal_lang lang);
 /* "es"/"en" from locale strings such as "es_AR", "en-US", "Spanish", "English", "español"; -1 unknown. */
 int cal_i18n_lang_from_locale(const char *locale, cal_lang *out);
 const char *cal_i18n_lang_code(cal_lang lang);
+
+/*
+ * The message formatted with its arguments, allocated from the arena, cut to at most CAL_I18N_TEXT_MAX
+ * bytes at a character boundary (ending in "…" when cut). The arguments must follow the enum comment.
+ */
+char *cal_i18n_printf(cal_arena *a, cal_msg m, cal_lang lang, ...);
+char *cal_i18n_vprintf(cal_arena *a, cal_msg m, cal_lang lang, va_list ap);
+
+/* The conversions a message takes, one letter each: 'd' int, 'f' double, 's' string; "" for none. */
+const char *cal_i18n_args(cal_msg m);
+
+/* The question and the accepted-forms text for quiz step 1–6 (cal_quiz_field); CAL_MSG__MAX otherwise. */
+cal_msg cal_i18n_quiz_question(int step);
+cal_msg cal_i18n_quiz_accept(int step);
+
+/* Labels for CAL_MSG_STATUS, never NULL ("?" for an unknown value). */
+const char *cal_i18n_gender_label(cal_gender g, cal_lang lang);
+const char *cal_i18n_activity_label(cal_activity a, cal_lang lang);
+const char *cal_i18n_goal_label(cal_goal g, cal_lang lang);
+/* users.subscription_status (SPEC §9.1: "none", "trial", "active", …) as words. */
+const char *cal_i18n_subscription_label(const char *status, cal_lang lang);
 
 #endif

@@ -392,6 +392,7 @@ static const struct word goal_words[] = {
 	{"mantener peso", CAL_GOAL_MAINTAIN}, {"mantener el peso", CAL_GOAL_MAINTAIN},
 	{"mantener mi peso", CAL_GOAL_MAINTAIN}, {"mantenimiento", CAL_GOAL_MAINTAIN},
 	{"maintain", CAL_GOAL_MAINTAIN}, {"maintain weight", CAL_GOAL_MAINTAIN},
+	{"maintain my weight", CAL_GOAL_MAINTAIN},
 	{"maintenance", CAL_GOAL_MAINTAIN},
 	{"3", CAL_GOAL_GAIN}, {"ganar peso", CAL_GOAL_GAIN}, {"ganar", CAL_GOAL_GAIN}, {"subir", CAL_GOAL_GAIN},
 	{"subir de peso", CAL_GOAL_GAIN}, {"subir peso", CAL_GOAL_GAIN}, {"engordar", CAL_GOAL_GAIN},
