@@ -63,14 +63,14 @@ typedef struct pcase {
 } pcase;
 
 static const pcase cases[] = {
-	{ "2 huevos revueltos y una tostada con manteca", 3, { { "ndb:01132", NULL, 122 }, { "ndb:18070", NULL, 27 }, { "ndb:01001", NULL, 10 } } },
+	{ "2 huevos revueltos y una tostada con manteca", 3, { { "ndb:01132", NULL, 122 }, { "ndb:18070", NULL, 22 }, { "ndb:01001", NULL, 5 } } },
 	{ "milanesa con puré", 2, { { "recipe:milanesa", NULL, 170 }, { "ndb:11934", NULL, 200 } } },
 	{ "un café con leche y dos medialunas", 2, { { "recipe:café con leche", NULL, 250 }, { "ndb:18239", NULL, 80 } } },
 	{ "1 cup of oatmeal with a banana", 2, { { "ndb:08121", NULL, 234 }, { "ndb:09040", NULL, 118 } } },
 	{ "200 g de pollo a la plancha", 1, { { "ndb:05064", NULL, 200 } } },
 	{ "ensalada de lechuga, tomate y media palta", 3, { { "ndb:11253", NULL, 36 }, { "ndb:11529", NULL, 123 }, { "ndb:09037", NULL, 100.5 } } },
 	{ "3 huevos", 1, { { "ndb:01123", NULL, 150 } } },
-	{ "2 tostadas", 1, { { "ndb:18070", NULL, 54 } } },
+	{ "2 tostadas", 1, { { "ndb:18070", NULL, 44 } } },
 	{ "1,5 tazas de arroz", 1, { { "ndb:20045", NULL, 237 } } },
 	{ "1.5 tazas de arroz", 1, { { "ndb:20045", NULL, 237 } } },
 	{ "1/2 taza de avena", 1, { { "ndb:08121", NULL, 117 } } },
@@ -97,7 +97,7 @@ static const pcase cases[] = {
 	{ "un huevo", 1, { { "ndb:01123", NULL, 50 } } },
 	{ "una manzana", 1, { { "ndb:09003", NULL, 182 } } },
 	{ "dos huevos duros", 1, { { "ndb:01123", NULL, 100 } } },
-	{ "tres tostadas", 1, { { "ndb:18070", NULL, 81 } } },
+	{ "tres tostadas", 1, { { "ndb:18070", NULL, 66 } } },
 	{ "cuatro medialunas", 1, { { "ndb:18239", NULL, 160 } } },
 	{ "cinco galletitas", 1, { { NULL, "galletitas", 0 } } },
 	{ "seis empanadas", 1, { { "recipe:empanada de carne", NULL, 540 } } },
@@ -105,10 +105,10 @@ static const pcase cases[] = {
 	{ "medio vaso de leche", 1, { { "ndb:01077", NULL, 127.0833 } } },
 	{ "una docena de empanadas", 1, { { "recipe:empanada de carne", NULL, 1080 } } },
 	{ "media docena de huevos", 1, { { "ndb:01123", NULL, 300 } } },
-	{ "un par de tostadas", 1, { { "ndb:18070", NULL, 54 } } },
+	{ "un par de tostadas", 1, { { "ndb:18070", NULL, 44 } } },
 	{ "diez medialunas", 1, { { "ndb:18239", NULL, 400 } } },
 	{ "doce huevos", 1, { { "ndb:01123", NULL, 600 } } },
-	{ "once tostadas", 1, { { "ndb:18070", NULL, 297 } } },
+	{ "once tostadas", 1, { { "ndb:18070", NULL, 242 } } },
 	{ "ocho fetas de jamón", 1, { { "ndb:07029", NULL, 224 } } },
 	{ "nueve papas", 1, { { "ndb:11365", NULL, 1224 } } },
 	{ "a banana", 1, { { "ndb:09040", NULL, 118 } } },
@@ -165,7 +165,7 @@ static const pcase cases[] = {
 	{ "plato de arroz", 1, { { "ndb:20045", NULL, 158 } } },
 	{ "huevitos", 1, { { "ndb:01123", NULL, 50 } } },
 	{ "cafecito", 1, { { "ndb:14209", NULL, 200 } } },
-	{ "tostadita con manteca", 2, { { "ndb:18070", NULL, 27 }, { "ndb:01001", NULL, 10 } } },
+	{ "tostadita con manteca", 2, { { "ndb:18070", NULL, 22 }, { "ndb:01001", NULL, 5 } } },
 	{ "pancito", 1, { { "ndb:18069", NULL, 50 } } },
 	{ "panes", 1, { { "ndb:18069", NULL, 50 } } },
 	{ "limones", 1, { { "ndb:09150", NULL, 58 } } },
@@ -188,10 +188,10 @@ static const pcase cases[] = {
 	{ "arroz con leche", 1, { { "recipe:arroz con leche", NULL, 200 } } },
 	{ "mac and cheese", 1, { { "recipe:mac and cheese", NULL, 225 } } },
 	{ "café con leche con medialunas", 2, { { "recipe:café con leche", NULL, 250 }, { "ndb:18239", NULL, 40 } } },
-	{ "huevo y tostada", 2, { { "ndb:01123", NULL, 50 }, { "ndb:18070", NULL, 27 } } },
+	{ "huevo y tostada", 2, { { "ndb:01123", NULL, 50 }, { "ndb:18070", NULL, 22 } } },
 	{ "tomate e higos", 2, { { "ndb:11529", NULL, 123 }, { NULL, "higos", 0 } } },
-	{ "eggs and toast", 2, { { "ndb:01123", NULL, 50 }, { "ndb:18070", NULL, 27 } } },
-	{ "toast with butter", 2, { { "ndb:18070", NULL, 27 }, { "ndb:01001", NULL, 10 } } },
+	{ "eggs and toast", 2, { { "ndb:01123", NULL, 50 }, { "ndb:18070", NULL, 22 } } },
+	{ "toast with butter", 2, { { "ndb:18070", NULL, 22 }, { "ndb:01001", NULL, 5 } } },
 	{ "chicken & rice", 2, { { "ndb:05064", NULL, 150 }, { "ndb:20045", NULL, 158 } } },
 	{ "pizza + coca cola", 2, { { "ndb:21224", NULL, 107 }, { "ndb:14400", NULL, 355 } } },
 	{ "arroz; pollo", 2, { { "ndb:20045", NULL, 158 }, { "ndb:05064", NULL, 150 } } },
@@ -212,8 +212,8 @@ static const pcase cases[] = {
 	{ "2 huevos grandes", 1, { { "ndb:01123", NULL, 100 } } },
 	{ "un plato grande de fideos", 1, { { "ndb:20121", NULL, 200 } } },
 	{ "una taza llena de café", 1, { { "ndb:14209", NULL, 237 } } },
-	{ "2 tostadas y 1 café", 2, { { "ndb:18070", NULL, 54 }, { "ndb:14209", NULL, 200 } } },
-	{ "3 huevos, 2 tostadas, 1 café, 1 jugo de naranja", 4, { { "ndb:01123", NULL, 150 }, { "ndb:18070", NULL, 54 }, { "ndb:14209", NULL, 200 }, { "ndb:09206", NULL, 250 } } },
+	{ "2 tostadas y 1 café", 2, { { "ndb:18070", NULL, 44 }, { "ndb:14209", NULL, 200 } } },
+	{ "3 huevos, 2 tostadas, 1 café, 1 jugo de naranja", 4, { { "ndb:01123", NULL, 150 }, { "ndb:18070", NULL, 44 }, { "ndb:14209", NULL, 200 }, { "ndb:09206", NULL, 250 } } },
 	{ "HUEVO REVUELTO", 1, { { "ndb:01132", NULL, 61 } } },
 	{ "Café Con Leche", 1, { { "recipe:café con leche", NULL, 250 } } },
 	{ "cafe con leche", 1, { { "recipe:café con leche", NULL, 250 } } },
@@ -227,17 +227,17 @@ static const pcase cases[] = {
 	{ "pasta con queso", 2, { { "ndb:20121", NULL, 200 }, { "ndb:01026", NULL, 30 } } },
 	{ "una empanada de carne", 1, { { "recipe:empanada de carne", NULL, 90 } } },
 	{ "2 empanadas de carne", 1, { { "recipe:empanada de carne", NULL, 180 } } },
-	{ "un pancito con mantequilla", 2, { { "ndb:18069", NULL, 50 }, { "ndb:01001", NULL, 10 } } },
+	{ "un pancito con mantequilla", 2, { { "ndb:18069", NULL, 50 }, { "ndb:01001", NULL, 5 } } },
 	{ "almorcé 150 g de arroz con 100 g de pollo", 2, { { "ndb:20045", NULL, 150 }, { "ndb:05064", NULL, 100 } } },
 	{ "cené 2 porciones de pizza y una cerveza", 2, { { "ndb:21224", NULL, 214 }, { "ndb:14003", NULL, 355 } } },
 	{ "de postre arroz con leche", 1, { { "recipe:arroz con leche", NULL, 200 } } },
 	{ "2 huevos duros y 1 naranja", 2, { { "ndb:01123", NULL, 100 }, { "ndb:09200", NULL, 131 } } },
-	{ "un zumo de naranja y una tostada con aceite de oliva", 3, { { "ndb:09206", NULL, 250 }, { "ndb:18070", NULL, 27 }, { "ndb:04053", NULL, 13.5 } } },
+	{ "un zumo de naranja y una tostada con aceite de oliva", 3, { { "ndb:09206", NULL, 250 }, { "ndb:18070", NULL, 22 }, { "ndb:04053", NULL, 13.5 } } },
 	{ "1 patata y 1 cebolla", 2, { { "ndb:11365", NULL, 136 }, { "ndb:11282", NULL, 110 } } },
 	{ "spaghetti with cheese", 2, { { "ndb:20121", NULL, 200 }, { "ndb:01009", NULL, 28 } } },
 	{ "200 ml de vino", 1, { { "ndb:14096", NULL, 200 } } },
 	{ "a glass of orange juice", 1, { { "ndb:09206", NULL, 258.3333 } } },
-	{ "peanut butter toast", 2, { { "ndb:16398", NULL, 32 }, { "ndb:18070", NULL, 27 } } },
+	{ "peanut butter toast", 2, { { "ndb:16398", NULL, 32 }, { "ndb:18070", NULL, 22 } } },
 	{ "3 zanahorias", 1, { { "ndb:11124", NULL, 183 } } },
 	{ "medio pepino", 1, { { "ndb:11205", NULL, 75 } } },
 	{ "dos aguacates", 1, { { "ndb:09037", NULL, 402 } } },
@@ -459,4 +459,150 @@ Test(foodparse, json_shape, .init = setup_fixture, .fini = teardown)
 			 "{\"source\":\"audio\",\"provider\":\"table\",\"confidence\":0.00,\"items\":[],"
 			 "\"total\":{\"kcal\":0.0,\"protein_g\":0.0,\"carbs_g\":0.0,\"fat_g\":0.0,\"fiber_g\":0.0}}");
 	json_object_put(o);
+}
+
+/* ---- accuracy against hand-computed SR24 totals ----------------------------------------------------- */
+
+typedef struct meal {
+	const char *text;
+	double kcal; /* computed by hand, see the comment on each row */
+} meal;
+
+/* Explicit quantities: the result must be within 5 % of the hand computation. */
+static const meal explicit_meals[] = {
+	/* 2 large eggs: SR24 01123 "1 large=50" g; 2 × 50 g × 143 kcal/100 g = 143.0 */
+	{ "2 huevos", 143.0 },
+	/* SR24 05064 roasted chicken breast 165 kcal/100 g; 200 g × 1.65 = 330.0 */
+	{ "200 g de pollo a la plancha", 330.0 },
+	/* SR24 20045 cooked white rice "1 cup=158" g, 130 kcal/100 g; 158 × 1.30 = 205.4 */
+	{ "1 taza de arroz", 205.4 },
+	/* SR24 01077 whole milk "1 cup=244" g for 240 ml; 250 ml = 254.2 g × 0.61 = 155.0 */
+	{ "250 ml de leche", 155.0 },
+	/* SR24 09040 "1 medium=118" g × 89 kcal/100 g = 105.0 */
+	{ "1 banana", 105.0 },
+	/* SR24 09003 "1 medium=182" g × 52 kcal/100 g = 94.6 */
+	{ "1 manzana", 94.6 },
+	/* SR24 18069 white bread "1 slice=28" g; 2 × 28 × 2.65 = 148.4 */
+	{ "2 rebanadas de pan de molde", 148.4 },
+	/* SR24 01026 mozzarella 300 kcal/100 g; 100 g = 300.0 */
+	{ "100 g de queso mozzarella", 300.0 },
+	/* SR24 04053 olive oil "1 tablespoon=13.5" g; 2 × 13.5 × 8.84 = 238.7 */
+	{ "2 cucharadas de aceite de oliva", 238.7 },
+	/* SR24 14400 cola "1 can 12 fl oz=368" g × 37 kcal/100 g = 136.2 */
+	{ "1 lata de coca cola", 136.2 },
+	/* SR24 14003 beer "1 can=356" g × 43 kcal/100 g = 153.1 */
+	{ "1 lata de cerveza", 153.1 },
+	/* SR24 08121 cooked oatmeal "1 cup=234" g × 71 kcal/100 g = 166.1 */
+	{ "1 cup of oatmeal", 166.1 },
+	/* SR24 15237 farmed Atlantic salmon, cooked, 206 kcal/100 g; 150 g = 309.0 */
+	{ "150 g de salmón", 309.0 },
+	/* SR24 19296 honey "1 tbsp=21" g × 304 kcal/100 g = 63.8 */
+	{ "1 cucharada de miel", 63.8 },
+	/* SR24 07029 ham "1 slice=28" g; 3 × 28 × 1.63 = 136.9 */
+	{ "3 fetas de jamón", 136.9 },
+	/* SR24 01132 scrambled egg "1 large=61" g: 2 × 61 × 1.49 = 181.8; + 2 slices bread 148.4 = 330.2 */
+	{ "2 huevos revueltos y 2 rebanadas de pan de molde", 330.2 },
+	/* 1 cup oatmeal 166.1 + 1 medium banana 105.0 = 271.1 */
+	{ "1 cup of oatmeal with 1 banana", 271.1 },
+	/* SR24 09206 orange juice "1 cup=248" g per 8 fl oz (236.6 ml): 250 ml = 262.0 g × 0.45 = 117.9 */
+	{ "1 vaso de jugo de naranja", 117.9 },
+	/* SR24 18070 toast "1 slice=22" g: 2 × 22 × 2.93 = 128.9; 10 g butter (01001) × 7.17 = 71.7; = 200.6 */
+	{ "2 tostadas con 10 g de manteca", 200.6 },
+	/* 1/2 cup rice = 79 g × 1.30 = 102.7; 100 g chicken breast × 1.65 = 165.0; = 267.7 */
+	{ "media taza de arroz con 100 g de pollo a la plancha", 267.7 },
+};
+
+/* Default portions: within 25 % of a typical serving, each cited. */
+static const meal default_meals[] = {
+	/* Typical: SR24 36403 "Restaurant, Latino, empanadas, beef, prepared", "1 piece=89" g × 335/100 = 298.2 */
+	{ "una empanada", 298.2 },
+	/* Typical: one 150 g breaded fried cutlet at SR24 05058 (breast, fried, batter) 260 kcal/100 g = 390.0,
+	 * + 1 cup mashed potatoes SR24 11371 "1 cup=210" g × 113/100 = 237.3; = 627.3 */
+	{ "milanesa con puré", 627.3 },
+	/* Typical: 1 cup (240 ml) half brewed coffee (120 g × 1/100 = 1.2) and half whole milk
+	 * (120 ml = 122 g × 61/100 = 74.4); = 75.6 */
+	{ "un café con leche", 75.6 },
+	/* Typical: a medialuna is a small croissant, SR24 18239 "1 croissant, small=42" g; 2 × 42 × 4.06 = 341.0 */
+	{ "dos medialunas", 341.0 },
+	/* Typical: SR24 21299 14" cheese pizza "1 slice=107" g × 266/100 = 284.6 */
+	{ "una porción de pizza", 284.6 },
+	/* Typical: SR24 18070 toast "1 slice=22" g × 2.93 = 64.5 + SR24 01001 butter "1 pat=5" g × 7.17 = 35.9;
+	 * = 100.4 */
+	{ "una tostada con manteca", 100.4 },
+};
+
+static void run_meals(const char *label, const meal *m, size_t n, double tolerance)
+{
+	double worst = 0, sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		cal_food_analysis a;
+		cal_arena_reset(&arena);
+		cr_assert_eq(cal_foodparse_analyze(db, m[i].text, &arena, &a), CAL_OK);
+		cr_expect_eq(a.nmatched, a.nitems, "%s: \"%s\" has unmatched items", label, m[i].text);
+		double err = (a.total.kcal - m[i].kcal) / m[i].kcal;
+		fprintf(stderr, "foodparse %-22s %-50s %7.1f kcal vs %7.1f by hand: %+6.1f %%\n", label, m[i].text,
+			a.total.kcal, m[i].kcal, 100 * err);
+		cr_expect(fabs(err) <= tolerance, "%s: \"%s\" gives %.1f kcal, by hand %.1f (%.1f %% off)", label,
+			  m[i].text, a.total.kcal, m[i].kcal, 100 * err);
+		worst = fmax(worst, fabs(err));
+		sum += fabs(err);
+	}
+	fprintf(stderr, "foodparse %s: %zu meals, mean |error| %.1f %%, worst %.1f %%\n", label, n,
+		100 * sum / (double)n, 100 * worst);
+}
+
+Test(foodparse, accuracy_fixture, .init = setup_fixture, .fini = teardown)
+{
+	cr_assert_geq(sizeof explicit_meals / sizeof *explicit_meals, 15);
+	run_meals("fixture/explicit", explicit_meals, sizeof explicit_meals / sizeof *explicit_meals, 0.05);
+	run_meals("fixture/default", default_meals, sizeof default_meals / sizeof *default_meals, 0.25);
+}
+
+static bool setup_data(void)
+{
+	const char *d = getenv("CALORIA_DATA_DIR");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/aliases.csv", d ? d : "data");
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	fclose(f);
+	load_dir(d ? d : "data");
+	return true;
+}
+
+Test(foodparse, accuracy_data, .fini = teardown)
+{
+	if (!setup_data()) {
+		cal_arena_init(&arena, 0);
+		cr_skip_test("data/aliases.csv not there yet");
+		return;
+	}
+	run_meals("data/explicit", explicit_meals, sizeof explicit_meals / sizeof *explicit_meals, 0.05);
+	run_meals("data/default", default_meals, sizeof default_meals / sizeof *default_meals, 0.25);
+}
+
+/* The SPEC §7.2 examples on the shipped tables: every item matched. */
+Test(foodparse, spec_examples_data, .fini = teardown)
+{
+	if (!setup_data()) {
+		cal_arena_init(&arena, 0);
+		cr_skip_test("data/aliases.csv not there yet");
+		return;
+	}
+	static const struct {
+		const char *text;
+		size_t items;
+	} ex[] = {
+		{ "2 huevos revueltos y una tostada con manteca", 3 }, { "milanesa con puré", 2 },
+		{ "un café con leche y dos medialunas", 2 },           { "1 cup of oatmeal with a banana", 2 },
+		{ "200 g de pollo a la plancha", 1 },                  { "ensalada de lechuga, tomate y media palta", 3 },
+	};
+	for (size_t i = 0; i < sizeof ex / sizeof *ex; i++) {
+		cal_food_analysis a;
+		cal_arena_reset(&arena);
+		cr_assert_eq(cal_foodparse_analyze(db, ex[i].text, &arena, &a), CAL_OK);
+		cr_expect_eq(a.nitems, ex[i].items, "\"%s\": %zu items", ex[i].text, a.nitems);
+		cr_expect_eq(a.nmatched, a.nitems, "\"%s\": all matched", ex[i].text);
+	}
 }
