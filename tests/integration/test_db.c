@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -586,4 +587,31 @@ Test(migrate, applies_the_project_schema_twice)
 	cal_db_free(fresh);
 	snprintf(sql, sizeof sql, "DROP DATABASE %s", name);
 	cr_assert_eq(cal_db_exec_script(db, sql), CAL_OK);
+}
+
+Test(migrate, concurrent_runs_apply_each_file_once)
+{
+	pid_t kids[2];
+	int status;
+
+	write_file(migdir, "0001_slow.sql", "CREATE TABLE IF NOT EXISTS m_items (id INT AUTO_INCREMENT PRIMARY KEY);\n"
+					    "DO SLEEP(1);\n"
+					    "INSERT INTO m_items () VALUES ();\n");
+	for (int i = 0; i < 2; i++) {
+		kids[i] = fork();
+		cr_assert_geq(kids[i], 0);
+		if (kids[i] == 0) {
+			/* A child gets its own connection: the parent's handle must not be shared. */
+			cal_db *own = cal_db_new(&conf);
+			int rc = cal_migrate_apply(own, migdir, NULL) == CAL_OK ? 0 : 1;
+			cal_db_free(own);
+			_exit(rc);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(waitpid(kids[i], &status, 0), kids[i]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run %d failed", i);
+	}
+	cr_assert_eq(count_rows("SELECT COUNT(*) FROM m_items"), 1, "the file ran once");
+	cr_assert_eq(count_rows("SELECT COUNT(*) FROM schema_migrations"), 1);
 }
