@@ -19,6 +19,7 @@
 #include "caloria/ctx.h"
 #include "caloria/db.h"
 #include "caloria/err.h"
+#include "caloria/foodcli.h"
 #include "caloria/migrate.h"
 #include "caloria/version.h"
 
@@ -33,12 +34,14 @@ typedef struct command {
 } command;
 
 static int cmd_migrate(cal_ctx *ctx, int argc, char **argv);
+static int cmd_food(cal_ctx *ctx, int argc, char **argv);
 static int cmd_check_config(const char *config_path, int argc, char **argv);
 static int cmd_version(const char *config_path, int argc, char **argv);
 
 /* argv[0] of every command function is the command name. */
 static const command commands[] = {
 	{"migrate", cmd_migrate, NULL, "migrate [--status]      apply pending schema migrations, or list them"},
+	{"food", cmd_food, NULL, "food [--json] \"TEXT\"    analyse a meal description offline and print the items"},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it"},
 	{"version", NULL, cmd_version, "version                 print version, build and library versions"},
 };
@@ -89,6 +92,12 @@ static int cmd_migrate(cal_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+/* The food tables come from food.data_dir of the configuration; foodcli.c does the rest. */
+static int cmd_food(cal_ctx *ctx, int argc, char **argv)
+{
+	return cal_foodcli_main(ctx->conf.food_data_dir, argc - 1, argv + 1);
 }
 
 static int cmd_check_config(const char *config_path, int argc, char **argv)
