@@ -105,6 +105,17 @@ static cal_err run(cal_ctx *ctx, cal_request *req, cal_response *resp, unsigned 
 	return e;
 }
 
+/* Routes that share a name (/health and /health/) share one metrics slot, so series are never duplicated. */
+static int metrics_slot(const cal_route *route)
+{
+	if (route == NULL)
+		return CAL_METRICS_MAX_ROUTES - 1;
+	for (int i = 0; i < cal_routes_count; i++)
+		if (strcmp(cal_routes[i].name, route->name) == 0)
+			return i;
+	return cal_router_index(route);
+}
+
 static void record(cal_ctx *ctx, const cal_request *req, const cal_response *resp)
 {
 	double ms = cal_http_elapsed_ms(req);
@@ -112,8 +123,7 @@ static void record(cal_ctx *ctx, const cal_request *req, const cal_response *res
 	const char *code = resp->err != CAL_OK ? cal_err_code(resp->err) : NULL;
 
 	if (ctx->shm != NULL) {
-		cal_metrics_request(ctx->shm, req->route ? cal_router_index(req->route) : CAL_METRICS_MAX_ROUTES - 1,
-				    route_name, resp->status, ms);
+		cal_metrics_request(ctx->shm, metrics_slot(req->route), route_name, resp->status, ms);
 		if (code != NULL)
 			cal_metrics_error(ctx->shm, code);
 	}
