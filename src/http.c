@@ -699,7 +699,7 @@ void cal_resp_header(cal_response *resp, const char *name, const char *value)
 static void header_set(cal_response *resp, const char *name, const char *value)
 {
 	for (int i = 0; i < resp->nheaders; i++)
-		if (strcasecmp(resp->headers[i].name, name) == 0) {
+		if (resp->headers[i].name != NULL && strcasecmp(resp->headers[i].name, name) == 0) {
 			resp->headers[i].value = value;
 			return;
 		}
@@ -716,9 +716,11 @@ static void body_set(cal_response *resp, int status, const char *ctype, const ch
 
 void cal_resp_json(cal_response *resp, int status, struct json_object *obj)
 {
-	const char *text = obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE)
-			       : "null";
+	const char *text = NULL;
+	if (obj != NULL)
+		text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text == NULL)
+		text = "null";
 	body_set(resp, status, "application/json; charset=utf-8", text, strlen(text));
 	header_set(resp, "X-Content-Type-Options", "nosniff");
 	header_set(resp, "Cache-Control", "no-store");

@@ -143,7 +143,7 @@ static bool is_email_local(unsigned char c)
 /* Names whose value is a secret, matched as a whole name or as its last _ - . separated part. */
 static const char *const secret_names[] = {
 	"token", "key", "apikey", "secret", "password", "passwd", "pwd", "signature", "sig", "v1", "t",
-	"credentials", "auth",
+	"credentials",
 };
 
 static bool secret_name(const char *s, size_t n)

@@ -223,6 +223,7 @@ static const struct mask_case mask_cases[] = {
 	{"Authorization: Bearer abc.def-123", "Authorization: Bearer ***"},
 	{"header bearer   eyJhbGciOi.payload.sig, next", "header bearer   ***, next"},
 	{"Basic dXNlcjpwYXNz", "Basic ***"},
+	{"auth: Bearer abc123 end", "auth: Bearer *** end"},
 	/* key=value secrets */
 	{"token=abc123&x=1", "token=***&x=1"},
 	{"GET /subscribe?password=hunter2&user=bob", "GET /subscribe?password=***&user=bob"},
