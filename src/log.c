@@ -30,6 +30,8 @@
 #define LOG_SECRET_RUN 32
 /* Fewest digits that make a phone number. */
 #define LOG_PHONE_DIGITS 7
+/* E.164 allows 15 digits; a digit run this long is masked whatever surrounds it. */
+#define LOG_PHONE_DIGITS_MAX 20
 
 /* The logger's process state (log.h: "the logger keeps a little process state"). */
 static struct {
@@ -338,15 +340,18 @@ static size_t mask_phone(const char *s, size_t n, size_t i, struct out *o)
 	}
 	if (digits < LOG_PHONE_DIGITS)
 		return 0;
-	/* Part of a longer word, a decimal number or an IPv4 address: not a phone. */
-	if (end < n && (isalpha((unsigned char)s[end]) || s[end] == '_'))
+	/*
+	 * Part of a longer word: not a phone. Past LOG_PHONE_DIGITS_MAX digits the run is masked whatever
+	 * follows, so only short scans can fail and the whole mask stays linear in its input.
+	 */
+	if (digits < LOG_PHONE_DIGITS_MAX && end < n && (isalpha((unsigned char)s[end]) || s[end] == '_'))
 		return 0;
 	if (dotted && digits <= 12 && memchr(s + i, '.', end - i) != NULL) {
 		size_t dots = 0;
 		for (size_t k = i; k < end; k++)
 			dots += s[k] == '.';
 		if (dots == 1 || dots == 3)
-			return 0;
+			return 0; /* a decimal number or an IPv4 address */
 	}
 	if (looks_like_date(s + i, end - i))
 		return 0;

@@ -249,6 +249,7 @@ static const struct mask_case mask_cases[] = {
 	{"call +54 9 11 1234-5678 please", "call ***78 please"},
 	{"phone (011) 4567-8901", "phone ***01"},
 	{"wa 5491112345678", "wa ***78"},
+	{"card 4111111111111111111111111111 end", "card ***11 end"},
 	/* long bare secrets */
 	{"key AIzaSyD-1234567890abcdefghijklmnopqrstu end", "key *** end"},
 	/* things that must survive */
