@@ -306,16 +306,41 @@ static bool field_eq(field f, const char *s)
 	return f.len == strlen(s) && memcmp(f.s, s, f.len) == 0;
 }
 
-/* Strict non-negative decimal with '.'; rejects empty, signs, hex, inf/nan and trailing junk. */
+/*
+ * Strict non-negative decimal with '.'; rejects empty, signs, exponents, inf/nan and trailing junk.
+ * Up to 15 significant digits the value is mantissa / 10^k: both exact in a double, so the one division
+ * rounds correctly and equals strtod's result, at a fraction of its cost (the tables hold ~90,000 numbers).
+ */
 static bool parse_num(field f, double *out)
 {
-	char tmp[64];
-	if (f.len == 0 || f.len >= sizeof tmp)
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+					1e13, 1e14, 1e15 };
+	uint64_t mant = 0;
+	size_t digits = 0, frac = 0;
+	bool dot = false;
+	if (f.len == 0 || f.len >= 64)
 		return false;
 	for (size_t i = 0; i < f.len; i++) {
-		if (!isdigit((unsigned char)f.s[i]) && f.s[i] != '.')
+		char c = f.s[i];
+		if (c == '.') {
+			if (dot)
+				return false;
+			dot = true;
+		} else if (c >= '0' && c <= '9') {
+			mant = mant * 10 + (uint64_t)(c - '0');
+			digits++;
+			frac += dot;
+		} else {
 			return false;
+		}
 	}
+	if (digits == 0)
+		return false;
+	if (digits <= 15) {
+		*out = (double)mant / pow10[frac];
+		return true;
+	}
+	char tmp[64];
 	memcpy(tmp, f.s, f.len);
 	tmp[f.len] = '\0';
 	char *end = NULL;
