@@ -25,7 +25,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: caloria.fcgi [--config FILE]\n"
 		"       caloria.fcgi --listen ADDR [--workers N] [--socket-mode MODE] [--user USER[:GROUP]]\n"
-		"                    [--allow-root] [--pidfile FILE] [--daemon] [--config FILE]\n"
+		"                    [--allow-root] [--pidfile FILE] [--daemon] [--stop-timeout SECONDS]\n"
+		"                    [--config FILE]\n"
 		"\n"
 		"Without --listen it serves the listening socket a FastCGI manager passed on fd 0 (mod_fcgid,\n"
 		"spawn-fcgi), or, when fd 0 is not a socket, exactly one CGI request.\n"
@@ -37,6 +38,8 @@ static void usage(FILE *out)
 		"  --allow-root         allow serving as root (development only)\n"
 		"  --pidfile FILE       write the pool's pid here, removed on exit\n"
 		"  --daemon             detach from the terminal\n"
+		"  --stop-timeout S     seconds a stopping or replaced worker gets to finish its request\n"
+		"                       before it is killed (default 30)\n"
 		"  --config FILE        configuration file (else $CALORIA_CONFIG, else %s/caloria.conf)\n"
 		"  --help, --version\n"
 		"\n"
@@ -67,6 +70,17 @@ static int parse_workers(const char *s, int *out)
 	return 0;
 }
 
+static int parse_seconds(const char *s, int *ms)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 3600)
+		return -1;
+	*ms = (int)v * 1000;
+	return 0;
+}
+
 static int default_workers(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -83,6 +97,7 @@ int main(int argc, char **argv)
 		{ "allow-root", no_argument, NULL, 'R' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "daemon", no_argument, NULL, 'd' },
+		{ "stop-timeout", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -114,6 +129,13 @@ int main(int argc, char **argv)
 		case 'R': opts.allow_root = true; pool_only = true; break;
 		case 'p': opts.pidfile = optarg; pool_only = true; break;
 		case 'd': opts.daemonize = true; pool_only = true; break;
+		case 't':
+			if (parse_seconds(optarg, &opts.stop_timeout_ms) != 0) {
+				fprintf(stderr, "caloria.fcgi: --stop-timeout must be a number of seconds from 1 to 3600\n");
+				return CAL_FRONT_EXIT_USAGE;
+			}
+			pool_only = true;
+			break;
 		case 'c': opts.config_path = optarg; break;
 		case 'h': usage(stdout); return CAL_FRONT_EXIT_OK;
 		case 'V':
@@ -139,8 +161,8 @@ int main(int argc, char **argv)
 		return cal_pool_run(&opts);
 	}
 	if (pool_only) {
-		fprintf(stderr, "caloria.fcgi: --workers, --socket-mode, --user, --allow-root, --pidfile and "
-				"--daemon need --listen\n");
+		fprintf(stderr, "caloria.fcgi: --workers, --socket-mode, --user, --allow-root, --pidfile, --daemon "
+				"and --stop-timeout need --listen\n");
 		return CAL_FRONT_EXIT_USAGE;
 	}
 	if (cal_front_fd_is_listener(STDIN_FILENO))

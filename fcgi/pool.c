@@ -56,6 +56,13 @@ typedef struct slot {
 	unsigned quick_deaths;   /* consecutive deaths within QUICK_DEATH_MS */
 } slot;
 
+/* A worker of an older generation, asked to finish its request and leave. */
+typedef struct retiree {
+	pid_t pid;
+	long long kill_at_ms; /* SIGKILL if it is still there by then (a request stuck for good) */
+	bool killed;
+} retiree;
+
 typedef struct pool {
 	const cal_pool_opts *opts;
 	int listen_fd;
@@ -66,7 +73,7 @@ typedef struct pool {
 	bool pidfile_written;
 	bool log_to_file;
 	slot *slots;            /* opts->workers entries */
-	pid_t *retiring;        /* workers of older generations still finishing their request */
+	retiree *retiring;      /* workers of older generations still finishing their request */
 	size_t nretiring, capretiring;
 	unsigned gen;
 	bool stopping;
@@ -576,27 +583,48 @@ static void start_due(pool *p)
 			spawn(p, &p->slots[i]);
 }
 
-/* Milliseconds until the next delayed restart, or -1 when none is pending. */
+static void earliest(long long *best, long long at, long long now)
+{
+	long long wait = at > now ? at - now : 0;
+
+	if (*best < 0 || wait < *best)
+		*best = wait;
+}
+
+/* Milliseconds until the next delayed restart or retiree deadline, or -1 when nothing is pending. */
 static long long next_wakeup_ms(const pool *p)
 {
 	long long best = -1, now = now_ms();
 
-	for (int i = 0; i < p->opts->workers; i++) {
-		if (p->slots[i].pid != 0)
-			continue;
-		long long wait = p->slots[i].restart_at_ms - now;
-		if (wait < 0)
-			wait = 0;
-		if (best < 0 || wait < best)
-			best = wait;
-	}
+	for (int i = 0; i < p->opts->workers; i++)
+		if (p->slots[i].pid == 0)
+			earliest(&best, p->slots[i].restart_at_ms, now);
+	for (size_t i = 0; i < p->nretiring; i++)
+		if (!p->retiring[i].killed)
+			earliest(&best, p->retiring[i].kill_at_ms, now);
 	return best;
+}
+
+/* An old worker that has not finished within the stop timeout is stuck; it must not live forever. */
+static void kill_overdue(pool *p)
+{
+	long long now = now_ms();
+
+	for (size_t i = 0; i < p->nretiring; i++) {
+		retiree *r = &p->retiring[i];
+		if (r->killed || r->kill_at_ms > now)
+			continue;
+		r->killed = true;
+		cal_warn("app", "old worker %ld did not finish in time; killing it", (long)r->pid);
+		if (kill(r->pid, SIGKILL) != 0 && errno != ESRCH)
+			cal_warn("app", "cannot kill worker %ld: %s", (long)r->pid, strerror(errno));
+	}
 }
 
 static bool take_retiring(pool *p, pid_t pid)
 {
 	for (size_t i = 0; i < p->nretiring; i++) {
-		if (p->retiring[i] == pid) {
+		if (p->retiring[i].pid == pid) {
 			p->retiring[i] = p->retiring[--p->nretiring];
 			return true;
 		}
@@ -660,11 +688,13 @@ static void reap(pool *p)
 
 static void push_retiring(pool *p, pid_t pid)
 {
+	int timeout = p->opts->stop_timeout_ms > 0 ? p->opts->stop_timeout_ms : STOP_TIMEOUT_MS;
+
 	if (p->nretiring == p->capretiring) {
 		p->capretiring = p->capretiring ? p->capretiring * 2 : 16;
 		p->retiring = cal_reallocarray(p->retiring, p->capretiring, sizeof *p->retiring);
 	}
-	p->retiring[p->nretiring++] = pid;
+	p->retiring[p->nretiring++] = (retiree){ .pid = pid, .kill_at_ms = now_ms() + timeout, .killed = false };
 }
 
 static void reopen_log(pool *p, const cal_conf *conf)
@@ -706,8 +736,8 @@ static void reload(pool *p)
 	}
 	/* The new workers are forked first; the old ones finish their current request, then exit. */
 	for (size_t i = first_old; i < p->nretiring; i++)
-		if (kill(p->retiring[i], SIGTERM) != 0 && errno != ESRCH)
-			cal_warn("app", "cannot signal worker %ld: %s", (long)p->retiring[i], strerror(errno));
+		if (kill(p->retiring[i].pid, SIGTERM) != 0 && errno != ESRCH)
+			cal_warn("app", "cannot signal worker %ld: %s", (long)p->retiring[i].pid, strerror(errno));
 	cal_info("app", "reloaded: generation %u started, %zu old worker(s) finishing", p->gen,
 		 p->nretiring - first_old);
 out:
@@ -723,7 +753,7 @@ static size_t signal_all(pool *p, int sig)
 		if (p->slots[i].pid != 0 && kill(p->slots[i].pid, sig) == 0)
 			n++;
 	for (size_t i = 0; i < p->nretiring; i++)
-		if (kill(p->retiring[i], sig) == 0)
+		if (kill(p->retiring[i].pid, sig) == 0)
 			n++;
 	return n;
 }
@@ -786,6 +816,7 @@ static int run_loop(pool *p)
 			reload(p);
 		}
 		start_due(p);
+		kill_overdue(p);
 		wait_briefly(p, next_wakeup_ms(p));
 	}
 	cal_info("app", "received a stop signal");

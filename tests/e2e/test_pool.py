@@ -391,6 +391,47 @@ def test_sigterm_finishes_inflight_request_and_cleans_up():
     check(not children(p.proc.pid), "no worker left")
 
 
+def stuck_request(client):
+    """Opens a request whose body never arrives: the worker that accepted it stays busy."""
+    from fcgi_client import _record, _stream, encode_params, FCGI_BEGIN_REQUEST, FCGI_PARAMS, FCGI_STDIN
+    import struct
+    params = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "POST", "REQUEST_URI": "/health/live",
+              "SCRIPT_NAME": "/health/live", "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1",
+              "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "1000"}
+    s = client._connect()
+    s.sendall(_record(FCGI_BEGIN_REQUEST, struct.pack("!HB5x", 1, 0)) + _stream(FCGI_PARAMS, encode_params(params))
+              + _record(FCGI_STDIN, b"{"))
+    return s
+
+
+@test
+def test_stuck_workers_are_killed_after_stop_timeout():
+    p = Pool(workers=2, extra_args=["--stop-timeout", "1"])
+    s = None
+    try:
+        s = stuck_request(p.client)
+        time.sleep(0.3)
+        before = p.settled_pids()
+        os.kill(p.proc.pid, signal.SIGHUP)
+        # The idle old worker leaves at once; the stuck one is killed after the 1 s stop timeout.
+        started = time.time()
+        p.wait_workers(2, exclude=before, seconds=15)
+        check(time.time() - started < 10, "stuck worker replaced within the timeout")
+        wait_for(lambda: "did not finish in time" in p.log_text(), 10, "the kill of the stuck worker in the log")
+        live_ok(p.client)
+        s.close()
+        s = stuck_request(p.client)
+        time.sleep(0.3)
+        started = time.time()
+        rc = p.stop(timeout=20)
+        check(rc == 0, "the parent exits 0 even with a stuck request, got %r" % rc)
+        check(time.time() - started < 10, "stop did not wait for the stuck request beyond the timeout")
+    finally:
+        if s is not None:
+            s.close()
+        p.cleanup()
+
+
 @test
 def test_tcp_listen():
     with socket.socket() as probe:
