@@ -433,6 +433,41 @@ def test_stuck_workers_are_killed_after_stop_timeout():
 
 
 @test
+def test_daemon_with_relative_paths():
+    d = tempfile.mkdtemp(prefix="caloria-daemon-")
+    pid = None
+    try:
+        write_config(d)
+        # Relative socket, pidfile and config: the daemon changes to "/" and must still find them all.
+        r = subprocess.run([BINARY, "--listen", "unix:rel.sock", "--workers", "1", "--config", "caloria.conf",
+                            "--pidfile", "rel.pid", "--daemon", "--allow-root"], cwd=d, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=30)
+        check(r.returncode == 0, "the launcher exits 0: %r" % r.stderr)
+        pidfile, sock = os.path.join(d, "rel.pid"), os.path.join(d, "rel.sock")
+        wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), START_TIMEOUT, "the pidfile")
+        pid = int(open(pidfile).read())
+        check(os.getsid(pid) != os.getsid(0), "the daemon left our session")
+        client = FastCGIClient("unix:" + sock)
+        wait_for(lambda: live_ok(client), START_TIMEOUT, "/health/live from the daemon")
+        old = children(pid)
+        os.kill(pid, signal.SIGHUP)
+        wait_for(lambda: len(children(pid)) == 1 and not set(children(pid)) & set(old), START_TIMEOUT,
+                 "a reload that re-reads the relative config path")
+        live_ok(client)
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not os.path.exists("/proc/%d" % pid) or ppid_and_state(pid)[1] == "Z", 40, "the daemon to exit")
+        pid = None
+        check(not os.path.exists(sock) and not os.path.exists(pidfile), "socket and pidfile removed")
+    finally:
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
 def test_tcp_listen():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
