@@ -1,5 +1,5 @@
 /*
- * The per-worker context: loads the configuration once, owns the database handle, the mapping of the
+ * * The per-worker context: loads the configuration once, owns the database handle, the API clients, the mapping of the
  * shared cache file and the food tables. Everything here lives as long as the worker (or CLI command).
  */
 #include "config.h"
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caloria/apiclient.h"
 #include "caloria/ctx.h"
 #include "caloria/db.h"
 #include "caloria/fooddb.h"
@@ -47,6 +48,7 @@ cal_err cal_ctx_init(cal_ctx *ctx, const char *config_path)
 		fprintf(stderr, "caloria: cannot open log file; logging to stderr\n");
 	ctx->db = cal_db_new(&ctx->conf);
 	open_shared(ctx);
+	ctx->api = cal_api_new(&ctx->conf, ctx->shm);
 	return CAL_OK;
 }
 
@@ -66,6 +68,8 @@ void cal_ctx_free(cal_ctx *ctx)
 {
 	if (ctx->food)
 		cal_fooddb_free(ctx->food);
+	if (ctx->api)
+		cal_api_free(ctx->api);
 	if (ctx->shm)
 		cal_shm_close(ctx->shm);
 	if (ctx->db)

@@ -1,0 +1,775 @@
+/*
+ * The external API client layer (SPEC §7.1, §13): one libcurl easy handle per provider kept for the life of
+ * the worker (keep-alive), credentials added here from the configuration, http_client.* timeouts, retries
+ * with jittered exponential back-off for calls that are safe to repeat, a response size cap, one metrics
+ * record per attempt, and a per-provider circuit breaker whose counters also answer /health.
+ *
+ * Secrets never leave this file except inside the request headers: URLs carry no keys, and the one log
+ * line per attempt names the provider, method, masked path, status and time only.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "caloria/apiclient.h"
+#include "caloria/log.h"
+#include "caloria/mem.h"
+#include "caloria/metrics.h"
+#include "caloria/shm.h"
+#include "caloria/version.h"
+
+#define BACKOFF_BASE_MS 200   /* first retry waits 100–200 ms, then doubles */
+#define BACKOFF_CAP_MS 2000   /* no single wait is longer; a longer Retry-After ends the retries */
+#define RECENT_WINDOW 20      /* calls remembered for the degraded check */
+#define JSON_MAX_DEPTH 32     /* same bound as request bodies (SPEC §4.2) */
+#define URL_MAX 4096
+#define MEDIA_MAX_REDIRECTS 3
+
+enum breaker { BREAKER_CLOSED = 0, BREAKER_OPEN, BREAKER_HALF_OPEN };
+
+/* Per-provider state: the handle and the breaker's counters. */
+struct provider {
+	CURL *h;                /* created on first use, after any fork */
+	enum breaker state;
+	int consecutive;        /* failures in a row */
+	long long open_until;   /* monotonic ms at which an open breaker lets one trial call through */
+	uint32_t recent;        /* bit i set = call i (newest at bit 0) failed */
+	int recent_n;           /* how many bits of recent are meaningful */
+};
+
+struct cal_api {
+	const cal_conf *conf;
+	struct cal_shm *shm;
+	struct provider p[CAL_API__MAX];
+	int breaker_failures;
+	long breaker_open_ms;
+	long backoff_base_ms;
+	uint64_t rng;           /* xorshift state for back-off jitter */
+	bool curl_global;       /* curl_global_init succeeded */
+};
+
+/* What one attempt produced, before it is judged. */
+struct attempt {
+	CURLcode rc;
+	long status;
+	bool too_large;         /* the body passed the cap */
+	bool refused;           /* the SSRF rule refused the address */
+	long retry_after_s;     /* from a 429/503, 0 when absent */
+	double ms;
+};
+
+/* Response body sink with the cap. */
+struct sink {
+	cal_buf buf;
+	size_t max;
+	bool too_large;
+};
+
+static const char *const names[CAL_API__MAX] = {
+	[CAL_API_MANYCHAT] = "manychat",
+	[CAL_API_MERCADOPAGO] = "mercadopago",
+	[CAL_API_SPOONACULAR] = "spoonacular",
+	[CAL_API_GEMINI] = "gemini",
+	[CAL_API_GOOGLE_SPEECH] = "google_speech",
+	[CAL_API_GOOGLE_VISION] = "google_vision",
+	[CAL_API_TELEGRAM] = "telegram",
+};
+
+const char *cal_api_provider_name(cal_api_provider p)
+{
+	if ((int)p < 0 || p >= CAL_API__MAX)
+		return NULL;
+	return names[p];
+}
+
+cal_api_provider cal_api_provider_from_name(const char *name)
+{
+	for (int i = 0; name != NULL && i < CAL_API__MAX; i++)
+		if (strcmp(names[i], name) == 0)
+			return (cal_api_provider)i;
+	return CAL_API__MAX;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static uint64_t rng_next(cal_api *api)
+{
+	uint64_t x = api->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	api->rng = x;
+	return x;
+}
+
+static const char *base_url(const cal_conf *c, cal_api_provider p)
+{
+	switch (p) {
+	case CAL_API_MANYCHAT: return c->manychat_api_base;
+	case CAL_API_MERCADOPAGO: return c->mercadopago_api_base;
+	case CAL_API_SPOONACULAR: return c->spoonacular_api_base;
+	case CAL_API_GEMINI: return c->gemini_api_base;
+	case CAL_API_GOOGLE_SPEECH: return c->google_speech_api_base;
+	case CAL_API_GOOGLE_VISION: return c->google_vision_api_base;
+	case CAL_API_TELEGRAM: return "";
+	default: return NULL;
+	}
+}
+
+/* The credential and the header that carries it; NULL secret for providers that need none. */
+static const char *credential(const cal_conf *c, cal_api_provider p, const char **header)
+{
+	switch (p) {
+	case CAL_API_MANYCHAT: *header = "Authorization: Bearer "; return c->manychat_api_token;
+	case CAL_API_MERCADOPAGO: *header = "Authorization: Bearer "; return c->mercadopago_access_token;
+	/* Header forms rather than ?apiKey= / ?key=, so a key never sits in a URL. */
+	case CAL_API_SPOONACULAR: *header = "x-api-key: "; return c->spoonacular_api_key;
+	case CAL_API_GEMINI: *header = "x-goog-api-key: "; return c->gemini_api_key;
+	case CAL_API_GOOGLE_SPEECH:
+	case CAL_API_GOOGLE_VISION: *header = "x-goog-api-key: "; return c->google_api_key;
+	default: *header = NULL; return NULL;
+	}
+}
+
+bool cal_api_configured(const cal_api *api, cal_api_provider p)
+{
+	const char *hdr, *key, *base;
+
+	if (api == NULL || (int)p < 0 || p >= CAL_API__MAX)
+		return false;
+	if (p == CAL_API_TELEGRAM)
+		return true;
+	base = base_url(api->conf, p);
+	key = credential(api->conf, p, &hdr);
+	return base != NULL && base[0] != '\0' && key != NULL && key[0] != '\0';
+}
+
+cal_api *cal_api_new(const cal_conf *conf, struct cal_shm *shm)
+{
+	cal_api *api = cal_calloc(1, sizeof *api);
+
+	api->conf = conf;
+	api->shm = shm;
+	api->breaker_failures = CAL_API_BREAKER_FAILURES;
+	api->breaker_open_ms = CAL_API_BREAKER_OPEN_MS;
+	api->backoff_base_ms = BACKOFF_BASE_MS;
+	if (cal_shm_random(&api->rng, sizeof api->rng) != 0 || api->rng == 0)
+		api->rng = (uint64_t)now_ms() * 0x9E3779B97F4A7C15ull | 1;
+	/* Refcounted by libcurl; a worker is single-threaded when it gets here. */
+	api->curl_global = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!api->curl_global)
+		cal_error("api", "libcurl could not be initialised; external calls will fail");
+	return api;
+}
+
+void cal_api_free(cal_api *api)
+{
+	if (api == NULL)
+		return;
+	for (int i = 0; i < CAL_API__MAX; i++)
+		if (api->p[i].h != NULL)
+			curl_easy_cleanup(api->p[i].h);
+	if (api->curl_global)
+		curl_global_cleanup();
+	free(api);
+}
+
+void cal_api_set_breaker(cal_api *api, int failures, long open_ms)
+{
+	api->breaker_failures = failures > 0 ? failures : 1;
+	api->breaker_open_ms = open_ms >= 0 ? open_ms : 0;
+}
+
+void cal_api_set_backoff(cal_api *api, long base_ms)
+{
+	api->backoff_base_ms = base_ms >= 0 ? base_ms : 0;
+}
+
+/* ------------------------------------------------------------------------------------------ breaker */
+
+/* May a call go out now? Moves an open breaker whose time is up to half-open (one trial call). */
+static bool breaker_allows(cal_api *api, struct provider *pv)
+{
+	if (pv->state == BREAKER_OPEN) {
+		if (now_ms() < pv->open_until)
+			return false;
+		pv->state = BREAKER_HALF_OPEN;
+	}
+	return true;
+}
+
+static void breaker_record(cal_api *api, cal_api_provider p, bool failed)
+{
+	struct provider *pv = &api->p[p];
+
+	pv->recent = (pv->recent << 1) | (failed ? 1u : 0u);
+	if (pv->recent_n < RECENT_WINDOW)
+		pv->recent_n++;
+	if (!failed) {
+		if (pv->state != BREAKER_CLOSED)
+			cal_info("api", "%s answers again; circuit closed", names[p]);
+		pv->state = BREAKER_CLOSED;
+		pv->consecutive = 0;
+		return;
+	}
+	pv->consecutive++;
+	/* A failed trial call re-opens at once; otherwise the threshold decides. */
+	if (pv->state == BREAKER_HALF_OPEN || pv->consecutive >= api->breaker_failures) {
+		if (pv->state != BREAKER_OPEN)
+			cal_warn("api", "%s failed %d times in a row; skipping it for %ld ms", names[p],
+				 pv->consecutive, api->breaker_open_ms);
+		pv->state = BREAKER_OPEN;
+		pv->open_until = now_ms() + api->breaker_open_ms;
+	}
+}
+
+static int recent_failures(const struct provider *pv)
+{
+	int n = 0;
+
+	for (int i = 0; i < pv->recent_n; i++)
+		n += (pv->recent >> i) & 1u;
+	return n;
+}
+
+const char *cal_api_provider_status(const cal_api *api, cal_api_provider p)
+{
+	const struct provider *pv;
+
+	if (!cal_api_configured(api, p))
+		return "not_configured";
+	pv = &api->p[p];
+	if (pv->state == BREAKER_OPEN && now_ms() < pv->open_until)
+		return "unhealthy";
+	if (pv->state != BREAKER_CLOSED || (pv->recent & 1u) != 0 || recent_failures(pv) * 4 > pv->recent_n)
+		return "degraded";
+	return "healthy";
+}
+
+/* ------------------------------------------------------------------------------------------- SSRF */
+
+static bool private_v4(uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+	       (a >> 20) == (172u << 4 | 1) ||            /* 172.16.0.0/12 */
+	       (a >> 16) == (192u << 8 | 168) ||          /* 192.168.0.0/16 */
+	       (a >> 16) == (169u << 8 | 254) ||          /* link-local */
+	       (a >> 22) == (100u << 2 | 1) ||            /* 100.64.0.0/10 carrier-grade NAT */
+	       (a >> 28) >= 14;                            /* multicast, reserved, broadcast */
+}
+
+static bool private_address(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return private_v4(ntohl(in->sin_addr.s_addr));
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		uint32_t v4;
+		if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)) {
+			memcpy(&v4, &a->s6_addr[12], 4);
+			return private_v4(ntohl(v4));
+		}
+		return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
+		       IN6_IS_ADDR_SITELOCAL(a) || IN6_IS_ADDR_MULTICAST(a) || (a->s6_addr[0] & 0xfe) == 0xfc;
+	}
+	return true; /* anything else (unix sockets) is never a media host */
+}
+
+/* Checked for every connection libcurl opens, redirects included, so DNS tricks cannot get around it. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct attempt *at = clientp;
+
+	(void)purpose;
+	if (private_address(&addr->addr)) {
+		at->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* ------------------------------------------------------------------------------------------ one call */
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+	struct sink *s = userp;
+	size_t len = size * n;
+
+	if (s->buf.len + len > s->max) {
+		s->too_large = true;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	cal_buf_append(&s->buf, data, len);
+	return len;
+}
+
+static bool is_idempotent(const cal_api_req *req, const char *method)
+{
+	return req->idempotent || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	       strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
+}
+
+/* Builds the header list; NULL when out of memory or too many headers (nothing is sent then). */
+static struct curl_slist *build_headers(const cal_api *api, const cal_api_req *req)
+{
+	struct curl_slist *list = NULL, *tmp;
+	const char *prefix = NULL, *key = credential(api->conf, req->provider, &prefix);
+	char line[1024];
+	int n = 0;
+
+	if (key != NULL && key[0] != '\0') {
+		if ((size_t)snprintf(line, sizeof line, "%s%s", prefix, key) >= sizeof line)
+			goto fail;
+		tmp = curl_slist_append(list, line);
+		explicit_bzero(line, sizeof line);
+		if (tmp == NULL)
+			goto fail;
+		list = tmp;
+	}
+	for (; req->headers != NULL && req->headers[n] != NULL; n++) {
+		if (n >= CAL_API_MAX_HEADERS || (tmp = curl_slist_append(list, req->headers[n])) == NULL)
+			goto fail;
+		list = tmp;
+	}
+	if (req->json != NULL || req->body != NULL) {
+		snprintf(line, sizeof line, "Content-Type: %s",
+			 req->json != NULL ? "application/json" : (req->body_type ? req->body_type : "application/octet-stream"));
+		if ((tmp = curl_slist_append(list, line)) == NULL)
+			goto fail;
+		list = tmp;
+	}
+	/* "Expect: 100-continue" costs a round trip on every large POST; no provider needs it. */
+	if ((tmp = curl_slist_append(list, "Expect:")) == NULL)
+		goto fail;
+	list = tmp;
+	if (!req->raw && (tmp = curl_slist_append(list, "Accept: application/json")) != NULL)
+		list = tmp;
+	return list;
+fail:
+	curl_slist_free_all(list);
+	return NULL;
+}
+
+static CURL *handle(cal_api *api, cal_api_provider p)
+{
+	if (api->p[p].h == NULL && api->curl_global)
+		api->p[p].h = curl_easy_init();
+	return api->p[p].h;
+}
+
+/* Sets every option of one attempt on a reset handle (reset keeps the live connections). */
+static CURLcode setup(cal_api *api, CURL *h, const cal_api_req *req, const char *method, const char *url,
+		      const char *payload, size_t payload_len, struct curl_slist *hdrs, struct sink *sink,
+		      struct attempt *at)
+{
+	CURLcode rc = CURLE_OK;
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : api->conf->http_client_timeout_ms;
+	char ua[64];
+
+	snprintf(ua, sizeof ua, "caloria/%s", cal_version());
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, api->conf->http_client_connect_timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, timeout);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_USERAGENT, ua);
+	SET(CURLOPT_HTTPHEADER, hdrs);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, sink);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink->max);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	if (req->provider == CAL_API_TELEGRAM) {
+		SET(CURLOPT_FOLLOWLOCATION, 1L);
+		SET(CURLOPT_MAXREDIRS, (long)MEDIA_MAX_REDIRECTS);
+		if (!api->conf->media_allow_private_hosts) {
+			SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+			SET(CURLOPT_OPENSOCKETDATA, at);
+		}
+	}
+	if (strcmp(method, "GET") == 0) {
+		SET(CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(method, "HEAD") == 0) {
+		SET(CURLOPT_NOBODY, 1L);
+	} else {
+		SET(CURLOPT_CUSTOMREQUEST, method);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)payload_len);
+		SET(CURLOPT_POSTFIELDS, payload != NULL ? payload : "");
+	}
+#undef SET
+	return rc;
+}
+
+static void attempt_once(cal_api *api, CURL *h, const cal_api_req *req, const char *method, const char *url,
+			 const char *payload, size_t payload_len, struct curl_slist *hdrs, struct sink *sink,
+			 struct attempt *at)
+{
+	long long t0 = now_ms();
+	curl_off_t retry_after = 0;
+
+	memset(at, 0, sizeof *at);
+	cal_buf_reset(&sink->buf);
+	sink->too_large = false;
+	curl_easy_reset(h);
+	at->rc = setup(api, h, req, method, url, payload, payload_len, hdrs, sink, at);
+	if (at->rc == CURLE_OK)
+		at->rc = curl_easy_perform(h);
+	at->ms = (double)(now_ms() - t0);
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &at->status) != CURLE_OK)
+		at->status = 0;
+	at->too_large = sink->too_large || at->rc == CURLE_FILESIZE_EXCEEDED;
+	/* libcurl tries every address of a name: a refusal only matters when no address worked. */
+	if (at->rc == CURLE_OK)
+		at->refused = false;
+	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+		at->retry_after_s = (long)retry_after;
+}
+
+/* A failure of the provider itself (it counts for the breaker): no answer, 5xx, 429. */
+static bool provider_failed(const struct attempt *at)
+{
+	if (at->refused || at->too_large)
+		return false;
+	if (at->rc != CURLE_OK)
+		return true;
+	return at->status >= 500 || at->status == 429;
+}
+
+/* Whether to try again: a refused connection never sent anything, so any call may repeat it; everything
+ * else only when the call is idempotent. A timeout is not retried: the budget is spent. */
+static bool worth_retrying(const struct attempt *at, bool idempotent)
+{
+	if (at->refused || at->too_large)
+		return false;
+	if (at->rc == CURLE_COULDNT_CONNECT || at->rc == CURLE_COULDNT_RESOLVE_HOST)
+		return true;
+	if (!idempotent || at->rc == CURLE_OPERATION_TIMEDOUT)
+		return false;
+	if (at->rc != CURLE_OK)
+		return at->rc == CURLE_SEND_ERROR || at->rc == CURLE_RECV_ERROR || at->rc == CURLE_GOT_NOTHING;
+	return at->status >= 500 || at->status == 429;
+}
+
+/* Jittered exponential back-off; -1 when a Retry-After asks for longer than we are willing to wait. */
+static long backoff_ms(cal_api *api, int attempt, const struct attempt *at)
+{
+	long d = api->backoff_base_ms << (attempt < 10 ? attempt : 10);
+
+	if (d > BACKOFF_CAP_MS)
+		d = BACKOFF_CAP_MS;
+	if (d > 1)
+		d = d / 2 + (long)(rng_next(api) % (uint64_t)(d / 2 + 1));
+	if (at->retry_after_s > 0) {
+		if (at->retry_after_s * 1000 > BACKOFF_CAP_MS)
+			return -1;
+		if (at->retry_after_s * 1000 > d)
+			d = at->retry_after_s * 1000;
+	}
+	return d;
+}
+
+static void log_attempt(cal_api_provider p, const char *method, const char *path, const struct attempt *at,
+			int n, bool failed)
+{
+	char status[16], ms[32], num[16], safe[512];
+
+	snprintf(status, sizeof status, "%ld", at->status);
+	snprintf(ms, sizeof ms, "%.0f", at->ms);
+	snprintf(num, sizeof num, "%d", n);
+	/* Telegram file URLs carry the bot token: masked before it can reach the line. */
+	cal_log_mask(path, safe, sizeof safe);
+	cal_log_fields(failed ? CAL_LOG_WARN : CAL_LOG_DEBUG, "api", failed ? "external call failed" : "external call",
+		       "provider", names[p], "method", method, "path", safe, "status", status, "duration_ms", ms,
+		       "attempt", num, "error", at->rc != CURLE_OK ? curl_easy_strerror(at->rc) : "",
+		       (char *)NULL);
+}
+
+static bool json_content_type(const char *ct)
+{
+	return ct != NULL && strstr(ct, "json") != NULL;
+}
+
+/* Parses a JSON body; NULL when it is not JSON (or nested deeper than requests may be). */
+static struct json_object *parse_json(const char *body, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	struct json_object *o = NULL;
+
+	if (tok == NULL || len > INT32_MAX)
+		goto out;
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success || (size_t)json_tokener_get_parse_end(tok) != len) {
+		/* Trailing whitespace is fine; anything else is not one JSON document. */
+		size_t end = json_tokener_get_parse_end(tok);
+		while (o != NULL && end < len && isspace((unsigned char)body[end]))
+			end++;
+		if (o == NULL || end != len) {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+out:
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return o;
+}
+
+/* Copies what the last attempt got into resp (arena strings) and decides the result. */
+static cal_err finish(CURL *h, const cal_api_req *req, const struct attempt *at, struct sink *sink,
+		      cal_arena *arena, cal_api_resp *resp)
+{
+	char *ct = NULL;
+	const char *body;
+
+	resp->status = at->status;
+	if (at->refused)
+		return CAL_ERR_FORBIDDEN;
+	if (at->too_large || at->rc != CURLE_OK)
+		return CAL_ERR_UPSTREAM;
+	if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL) {
+		resp->content_type = cal_arena_strdup(arena, ct);
+		for (char *c = resp->content_type; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	resp->len = sink->buf.len;
+	resp->body = cal_arena_alloc(arena, sink->buf.len + 1);
+	if (sink->buf.len > 0)
+		memcpy(resp->body, sink->buf.data, sink->buf.len);
+	body = resp->body;
+	if (!req->raw && resp->len > 0) {
+		resp->json = parse_json(body, resp->len);
+		/* A body that claims to be JSON and is not means the provider is broken, whatever the status. */
+		if (resp->json == NULL && json_content_type(resp->content_type))
+			return CAL_ERR_UPSTREAM;
+	}
+	return at->status >= 200 && at->status < 300 ? CAL_OK : CAL_ERR_UPSTREAM;
+}
+
+/* The full URL in the arena; NULL when the request is malformed. */
+static char *request_url(const cal_api *api, const cal_api_req *req, cal_arena *arena)
+{
+	const char *base = base_url(api->conf, req->provider);
+	size_t blen;
+
+	if (req->path == NULL || base == NULL)
+		return NULL;
+	if (req->provider == CAL_API_TELEGRAM) {
+		if (strncasecmp(req->path, "http://", 7) != 0 && strncasecmp(req->path, "https://", 8) != 0)
+			return NULL;
+		return strlen(req->path) < URL_MAX ? cal_arena_strdup(arena, req->path) : NULL;
+	}
+	if (req->path[0] != '/' || strlen(req->path) >= URL_MAX)
+		return NULL;
+	blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	return cal_arena_printf(arena, "%.*s%s", (int)blen, base, req->path);
+}
+
+static bool valid_method(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+	       strcmp(m, "DELETE") == 0 || strcmp(m, "PATCH") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, cal_api_resp *resp)
+{
+	const char *method = req->method != NULL ? req->method : "GET";
+	struct sink sink = {.max = req->max_bytes > 0 ? req->max_bytes : CAL_API_MAX_BYTES};
+	struct curl_slist *hdrs = NULL;
+	struct attempt at = {0};
+	const char *payload = NULL;
+	size_t payload_len = 0;
+	long long t0 = now_ms();
+	bool idem, failed;
+	char *url;
+	CURL *h;
+	cal_err e = CAL_ERR_VALIDATION;
+
+	memset(resp, 0, sizeof *resp);
+	cal_buf_init(&sink.buf);
+	if ((int)req->provider < 0 || req->provider >= CAL_API__MAX || !valid_method(method) ||
+	    (url = request_url(api, req, arena)) == NULL)
+		goto out;
+	e = CAL_ERR_UNAVAILABLE;
+	if (!cal_api_configured(api, req->provider)) {
+		cal_debug("api", "%s is not configured; call skipped", names[req->provider]);
+		goto out;
+	}
+	if ((h = handle(api, req->provider)) == NULL) {
+		cal_error("api", "no libcurl handle for %s", names[req->provider]);
+		goto out;
+	}
+	if ((hdrs = build_headers(api, req)) == NULL) {
+		e = CAL_ERR_VALIDATION;
+		goto out;
+	}
+	if (req->json != NULL)
+		payload = json_object_to_json_string_ext(req->json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	else
+		payload = req->body;
+	payload_len = req->json != NULL ? strlen(payload) : req->body_len;
+	idem = is_idempotent(req, method);
+	for (int n = 0;; n++) {
+		long wait;
+		if (!breaker_allows(api, &api->p[req->provider])) {
+			cal_debug("api", "%s skipped: circuit open", names[req->provider]);
+			e = CAL_ERR_UNAVAILABLE;
+			goto out;
+		}
+		attempt_once(api, h, req, method, url, payload, payload_len, hdrs, &sink, &at);
+		resp->attempts = n + 1;
+		failed = provider_failed(&at);
+		if (!at.refused)
+			breaker_record(api, req->provider, failed);
+		if (api->shm != NULL && !at.refused)
+			cal_metrics_api(api->shm, names[req->provider], at.rc == CURLE_OK && !at.too_large &&
+					at.status >= 200 && at.status < 400, at.ms);
+		log_attempt(req->provider, method, req->path, &at, n + 1,
+			    failed || at.refused || at.too_large || at.status >= 400);
+		if (n >= api->conf->http_client_retries || !worth_retrying(&at, idem) ||
+		    (wait = backoff_ms(api, n, &at)) < 0)
+			break;
+		sleep_ms(wait);
+	}
+	e = finish(h, req, &at, &sink, arena, resp);
+out:
+	resp->ms = (double)(now_ms() - t0);
+	curl_slist_free_all(hdrs);
+	cal_buf_free(&sink.buf);
+	return e;
+}
+
+cal_err cal_api_json(cal_api *api, cal_api_provider provider, const char *path, struct json_object *body,
+		     cal_arena *arena, cal_api_resp *resp)
+{
+	cal_api_req req = {.provider = provider, .method = body != NULL ? "POST" : "GET", .path = path,
+			   .json = body};
+
+	return cal_api_request(api, &req, arena, resp);
+}
+
+/* ------------------------------------------------------------------------------------------ ManyChat */
+
+/* ManyChat's ids are integers; ours may also be test or legacy strings, which go out unchanged. */
+static struct json_object *subscriber_json(const char *id)
+{
+	char *end = NULL;
+	long long v;
+
+	if (id[0] >= '0' && id[0] <= '9' && strlen(id) <= 18) {
+		errno = 0;
+		v = strtoll(id, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return json_object_new_int64(v);
+	}
+	return json_object_new_string(id);
+}
+
+cal_err cal_api_manychat_send(cal_api *api, const char *subscriber_id, struct json_object *content,
+			      cal_arena *arena)
+{
+	struct json_object *body = NULL, *data = NULL, *st;
+	cal_api_req req = {.provider = CAL_API_MANYCHAT, .method = "POST", .path = "/fb/sending/sendContent"};
+	cal_api_resp resp;
+	cal_err e = CAL_ERR_VALIDATION;
+
+	memset(&resp, 0, sizeof resp);
+	if (subscriber_id == NULL || subscriber_id[0] == '\0' || content == NULL)
+		goto out;
+	e = CAL_ERR_UNAVAILABLE;
+	if (!cal_api_configured(api, CAL_API_MANYCHAT))
+		goto out;
+	body = json_object_new_object();
+	data = json_object_new_object();
+	if (body == NULL || data == NULL) {
+		json_object_put(data);
+		e = CAL_ERR_INTERNAL;
+		goto out;
+	}
+	json_object_object_add(data, "version", json_object_new_string("v2"));
+	json_object_object_add(data, "content", json_object_get(content));
+	json_object_object_add(body, "subscriber_id", subscriber_json(subscriber_id));
+	json_object_object_add(body, "data", data);
+	json_object_object_add(body, "message_tag", json_object_new_string("ACCOUNT_UPDATE"));
+	req.json = body;
+	e = cal_api_request(api, &req, arena, &resp);
+	if (e != CAL_OK)
+		goto out;
+	/* ManyChat answers 200 with {"status": "error", …} for a blocked or unknown subscriber. */
+	if (resp.status != 200 || resp.json == NULL || !json_object_object_get_ex(resp.json, "status", &st) ||
+	    !json_object_is_type(st, json_type_string) || strcmp(json_object_get_string(st), "success") != 0) {
+		cal_warn("api", "manychat sendContent was not accepted (HTTP %ld)", resp.status);
+		e = CAL_ERR_UPSTREAM;
+	}
+out:
+	json_object_put(resp.json);
+	json_object_put(body);
+	return e;
+}
+
+cal_err cal_api_manychat_send_text(cal_api *api, const char *subscriber_id, const char *text, cal_arena *arena)
+{
+	struct json_object *content, *messages, *msg;
+	const char *channel = api->conf->manychat_channel;
+	cal_err e;
+
+	if (text == NULL || text[0] == '\0')
+		return CAL_ERR_VALIDATION;
+	content = json_object_new_object();
+	messages = json_object_new_array();
+	msg = json_object_new_object();
+	if (content == NULL || messages == NULL || msg == NULL) {
+		json_object_put(content);
+		json_object_put(messages);
+		json_object_put(msg);
+		return CAL_ERR_INTERNAL;
+	}
+	/* Same rule as the synchronous replies (SPEC §5.4): the channel names the block, facebook omits it. */
+	if (channel != NULL && channel[0] != '\0' && strcmp(channel, "facebook") != 0)
+		json_object_object_add(content, "type", json_object_new_string(channel));
+	json_object_object_add(msg, "type", json_object_new_string("text"));
+	json_object_object_add(msg, "text", json_object_new_string(text));
+	json_object_array_add(messages, msg);
+	json_object_object_add(content, "messages", messages);
+	e = cal_api_manychat_send(api, subscriber_id, content, arena);
+	json_object_put(content);
+	return e;
+}
