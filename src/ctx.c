@@ -1,6 +1,7 @@
 /*
  * The per-worker context: loads the configuration once, owns the database handle, the API clients, the
- * mapping of the shared cache file and the food tables. Everything here lives as long as the worker (or CLI command).
+ * mapping of the shared cache file and the food tables. Everything here lives as long as the worker (or CLI
+ * command).
  */
 #include "config.h"
 
