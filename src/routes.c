@@ -19,6 +19,9 @@ const cal_route cal_routes[] = {
 	ROW(CAL_GET, "/health/cache", cal_h_health_cache, CAL_AUTH_OPS, CAL_RATE_NONE, "health_cache"),
 	ROW(CAL_GET, "/health/metrics", cal_h_health_metrics, CAL_AUTH_OPS, CAL_RATE_NONE, "health_metrics"),
 	ROW(CAL_GET, "/metrics", cal_h_metrics, CAL_AUTH_OPS, CAL_RATE_NONE, "metrics"),
+	{.methods = CAL_POST, .pattern = "/webhook/manychat", .handler = cal_h_manychat, .auth = CAL_AUTH_WEBHOOK_TOKEN,
+	 .rate = CAL_RATE_WEBHOOK, .name = "webhook_manychat", .render_error = cal_manychat_render_error,
+	 .rate_key = cal_manychat_rate_key},
 };
 
 const int cal_routes_count = (int)(sizeof cal_routes / sizeof cal_routes[0]);

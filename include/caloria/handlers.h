@@ -24,4 +24,11 @@ cal_err cal_h_health_cache(cal_ctx *ctx, cal_request *req, cal_response *resp);
 cal_err cal_h_health_metrics(cal_ctx *ctx, cal_request *req, cal_response *resp);
 cal_err cal_h_metrics(cal_ctx *ctx, cal_request *req, cal_response *resp);
 
+/* src/handlers/manychat.c — SPEC §5 the chatbot conversation; errors rendered as a ManyChat v2 block. */
+cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp);
+void cal_manychat_render_error(cal_ctx *ctx, const cal_request *req, cal_response *resp, cal_err e,
+			       const char *message);
+/* Rate-limit key "mc:<subscriber id>" from the body; NULL (client address) when the body has no valid id. */
+const char *cal_manychat_rate_key(cal_request *req);
+
 #endif

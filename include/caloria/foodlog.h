@@ -1,0 +1,91 @@
+/*
+ * The food log and its days (SPEC §8): recording a meal together with its analysis row and the day's
+ * totals in one transaction, the day and 7-day views, undo, and the recommendations. Public so the daily
+ * summaries (`caloria send-daily-summaries`) reuse the same day view and the same advice as the chat.
+ *
+ * Days are the user's local dates (users.utc_offset_min); daily_stats holds one row per user and date,
+ * kept equal to the sum of that day's food_logs by doing every change to both in one transaction.
+ */
+#ifndef CALORIA_FOODLOG_H
+#define CALORIA_FOODLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "caloria/db.h"
+#include "caloria/err.h"
+#include "caloria/mem.h"
+#include "caloria/users.h"
+
+/* One meal to record; the numbers are the meal's totals, already rounded to 1 decimal. */
+typedef struct cal_meal {
+	const char *source;      /* "text", "image" or "audio" */
+	const char *raw_input;   /* the text, or a media reference without secrets (≤ 1000 bytes) */
+	const char *caption;     /* text sent with a photo, NULL when none */
+	const char *transcript;  /* voice notes, NULL otherwise */
+	const char *items_json;  /* JSON array of SPEC §5.4 items */
+	const char *provider;    /* "table", "gemini", … */
+	double confidence;       /* 0–1 */
+	double kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg;
+	bool count_analysis;     /* add 1 to daily_stats.analyses_count (false when it was counted already) */
+} cal_meal;
+
+typedef struct cal_logged {
+	long long food_log_id;
+	long long analysis_id;
+	bool first_of_day;       /* the day had no daily_stats row before */
+} cal_logged;
+
+/*
+ * Records m for user_id on local date `date` ("YYYY-MM-DD"): an analyses row (status logged), the food_logs
+ * row and the daily_stats upsert (goal_kcal > 0 is stored as the day's goal), plus first_food_log in the
+ * activity log the first time ever. Runs in the caller's transaction when one is open, else in its own.
+ * day: when not NULL it must hold the day's totals as read under the user's row lock; it is advanced by
+ * the meal without reading the database again.
+ */
+cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
+			   cal_day *day, cal_logged *out);
+
+/* Adds 1 to the day's analyses_count without a log (an analysis that produced nothing to log). */
+cal_err cal_foodlog_count_analysis(cal_db *db, long long user_id, const char *date);
+
+/*
+ * The totals of one day (zeros and meals = 0 when nothing was logged). goal_kcal is the goal stored with
+ * the day, else default_goal.
+ */
+cal_err cal_foodlog_day(cal_db *db, cal_arena *a, long long user_id, const char *date, int default_goal,
+			cal_day *out);
+
+/*
+ * The 7 local days ending on `date`, oldest first (days without logs have zeros and default_goal).
+ * *average_kcal: mean over the days with logs (0 when none); *logged_days: how many had logs.
+ */
+cal_err cal_foodlog_week(cal_db *db, cal_arena *a, long long user_id, const char *date, int default_goal,
+			 cal_day days[7], int *average_kcal, int *logged_days);
+
+/*
+ * Removes the last food log of `date` and takes it off the day's totals in one transaction (the caller's
+ * when one is open). CAL_ERR_NOT_FOUND when the day has no log. removed: the meal's totals (may be NULL).
+ * day: when not NULL, holds the day's totals as read under the user's row lock and is updated in place.
+ */
+cal_err cal_foodlog_undo(cal_db *db, cal_arena *a, long long user_id, const char *date, cal_meal *removed,
+			 cal_day *day);
+
+/*
+ * SPEC §8 recommendations for a day, in lang, into out[0..max) (texts from the arena); returns how many.
+ * In order: under the goal by more than 200 kcal / over by more than 200 / close (only when goal_kcal > 0),
+ * protein under 70 % of protein_target_g (only when the target is known), fiber under 20 g, sodium over
+ * 2000 mg (only when something was logged).
+ */
+size_t cal_foodlog_recommendations(const cal_day *day, int protein_target_g, cal_lang lang, cal_arena *a,
+				   const char **out, size_t max);
+
+/* SPEC §5.4 caloria.day: {"date", "consumed_kcal", "goal_kcal", "remaining_kcal", "meals"}. */
+struct json_object *cal_foodlog_day_json(const cal_day *day);
+
+/* "YYYY-MM-DD" n days before date into out[11]; -1 when date is malformed. */
+int cal_foodlog_date_minus(const char *date, int n, char out[11]);
+
+#endif

@@ -1,0 +1,971 @@
+/*
+ * POST /webhook/manychat (SPEC §5): the chatbot conversation. Reads and validates the whole request first
+ * (§5.2: aliases, ids as strings or 64-bit integers, limits) so invalid input changes nothing, then runs
+ * the request in one database transaction: the user's upsert (which takes the user's row lock and so
+ * serialises one subscriber's messages), the first-match dispatch of §5.3, and the writes of that branch —
+ * a food log costs one commit. The reply is always a ManyChat Dynamic Block v2 (reply.h), errors included.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "caloria/cache.h"
+#include "caloria/command.h"
+#include "caloria/db.h"
+#include "caloria/foodlog.h"
+#include "caloria/foodparse.h"
+#include "caloria/handlers.h"
+#include "caloria/i18n.h"
+#include "caloria/log.h"
+#include "caloria/metrics.h"
+#include "caloria/quiz.h"
+#include "caloria/reply.h"
+#include "caloria/users.h"
+
+#define TEXT_MAX_CHARS 1000
+#define NAME_MAX_CHARS 100
+#define URL_MAX_BYTES 2000
+#define SHORT_MAX_CHARS 64      /* locale, timezone, channel, message_type */
+#define PAYLOAD_MAX_CHARS 200
+#define QUIZ_TEXT_MAX_BYTES 8000 /* message_text of a quiz_response carries a JSON document */
+#define FOOD_CACHE_TTL_S 3600
+#define FOOD_CACHE_VALUE_MAX CAL_CACHE_MAX_ITEM
+
+/* The request, validated (§5.2). Strings point into the parsed JSON, which lives as long as the request. */
+typedef struct mc_input {
+	const char *subscriber_id;
+	const char *first_name, *last_name;
+	const char *text;        /* the message text, NULL when none (or when it is a quiz_response) */
+	const char *payload;
+	const char *media_url;   /* a photo/voice/file URL, or a text that is exactly one URL */
+	struct json_object *quiz_form; /* §6.2 form, borrowed from the body (or from quiz_doc) */
+	struct json_object *quiz_doc;  /* owned: the parsed message_text of a quiz_response */
+	const char *locale, *timezone, *channel;
+} mc_input;
+
+/* One conversation turn. */
+typedef struct mc {
+	cal_ctx *ctx;
+	cal_request *req;
+	cal_arena *a;
+	cal_db *db;
+	mc_input in;
+	cal_user user;
+	cal_reply *reply;
+} mc;
+
+/* ---- input ------------------------------------------------------------------------------------------ */
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * A string field: absent or null → *out NULL and 0; a string within max_chars (and without NUL bytes) →
+ * 0; anything else → -1.
+ */
+static int str_field(struct json_object *body, const char *key, size_t max_chars, const char **out)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(body, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	const char *s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v) || utf8_chars(s) > max_chars)
+		return -1;
+	*out = s;
+	return 0;
+}
+
+static bool is_http_url(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > URL_MAX_BYTES)
+		return false;
+	if (strncasecmp(s, "http://", 7) != 0 && strncasecmp(s, "https://", 8) != 0)
+		return false;
+	if (n <= (strncasecmp(s, "https://", 8) == 0 ? 8u : 7u))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7F)
+			return false;
+	return true;
+}
+
+/* id or subscriber_id: a string, or a JSON integer read as 64 bits (never through double). */
+static int read_id(cal_arena *a, struct json_object *body, const char **out)
+{
+	static const char *const keys[] = {"id", "subscriber_id"};
+	struct json_object *v = NULL;
+
+	*out = NULL;
+	for (size_t i = 0; i < 2 && v == NULL; i++)
+		if (!json_object_object_get_ex(body, keys[i], &v))
+			v = NULL;
+	if (v == NULL)
+		return -1;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t n = json_object_get_int64(v);
+		/* json-c keeps integers above INT64_MAX as unsigned; print those as they came. */
+		if (n == INT64_MAX)
+			*out = cal_arena_printf(a, "%" PRIu64, json_object_get_uint64(v));
+		else
+			*out = cal_arena_printf(a, "%" PRId64, n);
+	} else if (json_object_is_type(v, json_type_string)) {
+		*out = json_object_get_string(v);
+	} else {
+		return -1; /* doubles, booleans, objects, arrays */
+	}
+	return cal_users_valid_subscriber(*out) ? 0 : -1;
+}
+
+/* quick_reply or payload: a string or {"payload": string}. */
+static int read_payload(struct json_object *body, const char **out)
+{
+	static const char *const keys[] = {"quick_reply", "payload"};
+	struct json_object *v;
+
+	*out = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		if (!json_object_object_get_ex(body, keys[i], &v) || v == NULL)
+			continue;
+		if (json_object_is_type(v, json_type_object))
+			return str_field(v, "payload", PAYLOAD_MAX_CHARS, out);
+		return str_field(body, keys[i], PAYLOAD_MAX_CHARS, out);
+	}
+	return 0;
+}
+
+/* The first non-empty of text, message_text, last_input_text. */
+static int read_text(struct json_object *body, bool quiz_response, const char **out)
+{
+	static const char *const keys[] = {"text", "message_text", "last_input_text"};
+
+	*out = NULL;
+	for (size_t i = 0; i < 3; i++) {
+		const char *s;
+		if (quiz_response && strcmp(keys[i], "message_text") == 0)
+			continue; /* holds the form, read by read_quiz */
+		if (str_field(body, keys[i], TEXT_MAX_CHARS, &s) != 0)
+			return -1;
+		if (s != NULL && *out == NULL && s[strspn(s, " \t\r\n")] != '\0')
+			*out = s;
+	}
+	return 0;
+}
+
+static int read_media(struct json_object *body, const char **bad, const char **out)
+{
+	static const char *const keys[] = {"image_url", "url", "attachment_url", "audio_url", "media_url", "file_url"};
+
+	*out = NULL;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		struct json_object *v;
+		if (!json_object_object_get_ex(body, keys[i], &v) || v == NULL)
+			continue;
+		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		if (s == NULL || strlen(s) != (size_t)json_object_get_string_len(v) ||
+		    (s[0] != '\0' && !is_http_url(s))) {
+			*bad = keys[i];
+			return -1;
+		}
+		if (s[0] != '\0' && *out == NULL)
+			*out = s;
+	}
+	return 0;
+}
+
+/* The §6.2 form: a `quiz` object, or message_type quiz_response with message_text {"quiz_data": {...}}. */
+static int read_quiz(struct json_object *body, bool quiz_response, mc_input *in, const char **bad)
+{
+	struct json_object *v, *data;
+	const char *s;
+
+	if (json_object_object_get_ex(body, "quiz", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_object)) {
+			*bad = "quiz";
+			return -1;
+		}
+		in->quiz_form = v;
+		return 0;
+	}
+	if (!quiz_response)
+		return 0;
+	*bad = "message_text";
+	if (str_field(body, "message_text", QUIZ_TEXT_MAX_BYTES, &s) != 0 || s == NULL)
+		return -1;
+	in->quiz_doc = json_tokener_parse(s);
+	if (in->quiz_doc == NULL || !json_object_is_type(in->quiz_doc, json_type_object) ||
+	    !json_object_object_get_ex(in->quiz_doc, "quiz_data", &data) ||
+	    !json_object_is_type(data, json_type_object))
+		return -1;
+	in->quiz_form = data;
+	return 0;
+}
+
+static const char *known_channel(const char *c)
+{
+	static const char *const channels[] = {"telegram", "instagram", "whatsapp", "facebook"};
+
+	for (size_t i = 0; c != NULL && i < 4; i++)
+		if (strcasecmp(c, channels[i]) == 0)
+			return channels[i];
+	return NULL;
+}
+
+/* Validates the whole body into in. CAL_OK, or CAL_ERR_VALIDATION with the offending field in *bad. */
+static cal_err read_input(cal_arena *a, struct json_object *body, mc_input *in, const char **bad)
+{
+	const char *message_type = NULL;
+	bool quiz_response;
+
+	memset(in, 0, sizeof *in);
+	*bad = "id";
+	if (read_id(a, body, &in->subscriber_id) != 0)
+		return CAL_ERR_VALIDATION;
+	*bad = "message_type";
+	if (str_field(body, "message_type", SHORT_MAX_CHARS, &message_type) != 0)
+		return CAL_ERR_VALIDATION;
+	quiz_response = message_type != NULL && strcmp(message_type, "quiz_response") == 0;
+	if ((*bad = "first_name", str_field(body, "first_name", NAME_MAX_CHARS, &in->first_name)) != 0 ||
+	    (*bad = "last_name", str_field(body, "last_name", NAME_MAX_CHARS, &in->last_name)) != 0 ||
+	    (*bad = "text", read_text(body, quiz_response, &in->text)) != 0 ||
+	    (*bad = "payload", read_payload(body, &in->payload)) != 0 ||
+	    (*bad = "locale", str_field(body, "locale", SHORT_MAX_CHARS, &in->locale)) != 0 ||
+	    (*bad = "timezone", str_field(body, "timezone", SHORT_MAX_CHARS, &in->timezone)) != 0 ||
+	    (*bad = "channel", str_field(body, "channel", SHORT_MAX_CHARS, &in->channel)) != 0)
+		return CAL_ERR_VALIDATION;
+	if (in->locale == NULL && str_field(body, "language", SHORT_MAX_CHARS, &in->locale) != 0) {
+		*bad = "language";
+		return CAL_ERR_VALIDATION;
+	}
+	if (read_media(body, bad, &in->media_url) != 0 || read_quiz(body, quiz_response, in, bad) != 0)
+		return CAL_ERR_VALIDATION;
+	/* ManyChat stores attachments as a message whose whole text is the file's URL. */
+	if (in->media_url == NULL && in->text != NULL && is_http_url(in->text))
+		in->media_url = in->text;
+	in->channel = known_channel(in->channel);
+	if (in->first_name != NULL && in->first_name[0] == '\0')
+		in->first_name = NULL;
+	if (in->last_name != NULL && in->last_name[0] == '\0')
+		in->last_name = NULL;
+	*bad = NULL;
+	return CAL_OK;
+}
+
+/* ---- replies ---------------------------------------------------------------------------------------- */
+
+static const char *channel_of(const cal_ctx *ctx, const char *requested)
+{
+	const char *c = known_channel(requested);
+
+	return c != NULL ? c : (known_channel(ctx->conf.manychat_channel) ? known_channel(ctx->conf.manychat_channel)
+									   : "telegram");
+}
+
+static void say(mc *m, cal_msg msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	cal_reply_text(m->reply, cal_i18n_vprintf(m->a, msg, m->user.lang, ap));
+	va_end(ap);
+}
+
+static struct json_object *quiz_json(mc *m, int step)
+{
+	struct json_object *q = json_object_new_object();
+
+	json_object_object_add(q, "step", json_object_new_int(step));
+	json_object_object_add(q, "total", json_object_new_int(CAL_QUIZ_STEPS));
+	json_object_object_add(q, "field", json_object_new_string(cal_quiz_field_name((cal_quiz_field)step)));
+	json_object_object_add(q, "question",
+			       json_object_new_string(cal_i18n(cal_i18n_quiz_question(step), m->user.lang)));
+	return q;
+}
+
+static void ask(mc *m, int step)
+{
+	say(m, cal_i18n_quiz_question(step));
+	cal_reply_status(m->reply, "quiz_question");
+	cal_reply_put(m->reply, "quiz", quiz_json(m, step));
+}
+
+static void metric(mc *m, const char *counter)
+{
+	if (m->ctx->shm != NULL)
+		cal_metrics_business(m->ctx->shm, counter, 1);
+}
+
+/* The day's progress line: consumed of goal, remaining or over. */
+static void say_progress(mc *m, const cal_day *d)
+{
+	int consumed = (int)lround(d->kcal);
+
+	if (d->goal_kcal <= 0)
+		return;
+	if (consumed <= d->goal_kcal)
+		say(m, CAL_MSG_DAY_PROGRESS, consumed, d->goal_kcal, d->goal_kcal - consumed);
+	else
+		say(m, CAL_MSG_DAY_OVER, consumed, d->goal_kcal, consumed - d->goal_kcal);
+}
+
+static void say_recommendations(mc *m, const cal_day *d)
+{
+	const char *recs[6];
+	size_t n = cal_foodlog_recommendations(d, m->user.targets.protein_g, m->user.lang, m->a, recs, 6);
+	cal_buf b;
+
+	if (n == 0)
+		return;
+	cal_buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			cal_buf_puts(&b, "\n");
+		cal_buf_puts(&b, recs[i]);
+	}
+	cal_reply_text(m->reply, b.data);
+	cal_buf_free(&b);
+}
+
+/* ---- quiz ------------------------------------------------------------------------------------------- */
+
+static cal_err start_quiz(mc *m, bool welcome)
+{
+	cal_err err = cal_users_quiz_start(m->db, &m->user);
+
+	if (err != CAL_OK)
+		return err;
+	if (welcome)
+		say(m, CAL_MSG_WELCOME);
+	ask(m, 1);
+	return CAL_OK;
+}
+
+static cal_err complete_profile(mc *m, const char *first_name, bool was_completed)
+{
+	bool trial = false;
+	cal_err err = cal_users_complete(m->db, &m->ctx->conf, &m->user, first_name, &trial);
+	const cal_targets *t = &m->user.targets;
+
+	if (err != CAL_OK)
+		return err;
+	metric(m, "quizzes_completed");
+	if (trial)
+		metric(m, "trials_started");
+	if (was_completed)
+		say(m, CAL_MSG_PROFILE_UPDATED);
+	say(m, CAL_MSG_QUIZ_DONE, t->bmr, t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
+	    (int)m->ctx->conf.subscription_trial_days);
+	say(m, CAL_MSG_HOW_TO_LOG);
+	cal_reply_status(m->reply, was_completed ? "profile_updated" : "quiz_completed");
+	return CAL_OK;
+}
+
+/* §6.1: the text answers the current question. */
+static cal_err quiz_answer(mc *m)
+{
+	int step = m->user.quiz_step;
+	cal_profile p = m->user.profile;
+	cal_err err;
+
+	if (m->in.text == NULL || cal_quiz_apply_answer(&p, (cal_quiz_field)step, m->in.text) != 0) {
+		say(m, CAL_MSG_QUIZ_INVALID, cal_i18n(cal_i18n_quiz_accept(step), m->user.lang));
+		say(m, cal_i18n_quiz_question(step));
+		cal_reply_status(m->reply, "quiz_invalid_answer");
+		cal_reply_put(m->reply, "quiz", quiz_json(m, step));
+		return CAL_OK;
+	}
+	m->user.profile = p;
+	if (step < CAL_QUIZ_STEPS) {
+		err = cal_users_quiz_answer(m->db, &m->user, step, step + 1);
+		if (err == CAL_OK)
+			ask(m, step + 1);
+		return err;
+	}
+	err = complete_profile(m, NULL, m->user.quiz_completed);
+	/* A profile missing an earlier answer (edited by hand, say) cannot complete: ask from the start. */
+	return err == CAL_ERR_VALIDATION ? start_quiz(m, false) : err;
+}
+
+/* §6.2: the whole profile at once; nothing is stored unless every field is valid. */
+static cal_err quiz_form(mc *m)
+{
+	cal_quiz_form f;
+	struct json_object *bad = NULL;
+	bool was_completed = m->user.quiz_completed;
+
+	memset(&f, 0, sizeof f);
+	if (cal_quiz_parse_form(m->in.quiz_form, &f, &bad) != 0) {
+		cal_buf names;
+		cal_buf_init(&names);
+		for (size_t i = 0; bad != NULL && i < json_object_array_length(bad); i++) {
+			struct json_object *field;
+			if (!json_object_object_get_ex(json_object_array_get_idx(bad, i), "field", &field))
+				continue;
+			if (names.len > 0)
+				cal_buf_puts(&names, ", ");
+			cal_buf_puts(&names, json_object_get_string(field));
+		}
+		say(m, CAL_MSG_FORM_INVALID, names.data != NULL ? names.data : "");
+		cal_buf_free(&names);
+		struct json_object *q = json_object_new_object();
+		json_object_object_add(q, "errors", bad != NULL ? bad : json_object_new_array());
+		cal_reply_put(m->reply, "quiz", q);
+		cal_reply_status(m->reply, "quiz_invalid_answer");
+		return CAL_OK;
+	}
+	m->user.profile = f.profile;
+	m->user.target_weight_kg = f.target_weight_kg;
+	m->user.meals_per_day = f.meals_per_day;
+	return complete_profile(m, f.first_name[0] != '\0' ? f.first_name : NULL, was_completed);
+}
+
+/* ---- days ------------------------------------------------------------------------------------------- */
+
+static cal_err show_today(mc *m)
+{
+	const cal_day *d = &m->user.today;
+	const cal_targets *t = &m->user.targets;
+
+	cal_reply_status(m->reply, "day_summary");
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(d));
+	if (d->meals == 0) {
+		say(m, CAL_MSG_DAY_EMPTY);
+		return CAL_OK;
+	}
+	say(m, CAL_MSG_DAY_SUMMARY, d->date, d->meals, (int)lround(d->kcal), d->goal_kcal);
+	if (t->daily_goal > 0)
+		say(m, CAL_MSG_DAY_MACROS, d->protein_g, t->protein_g, d->carbs_g, t->carbs_g, d->fat_g, t->fat_g);
+	say_recommendations(m, d);
+	return CAL_OK;
+}
+
+static cal_err show_week(mc *m)
+{
+	cal_day days[7];
+	int average = 0, logged = 0;
+	struct json_object *list = json_object_new_array(), *week = json_object_new_object();
+	cal_err err = cal_foodlog_week(m->db, m->a, m->user.id, m->user.today.date, m->user.targets.daily_goal, days,
+				       &average, &logged);
+	cal_buf b;
+
+	if (err != CAL_OK) {
+		json_object_put(list);
+		json_object_put(week);
+		return err;
+	}
+	cal_buf_init(&b);
+	cal_buf_puts(&b, cal_i18n(CAL_MSG_WEEK_HEAD, m->user.lang));
+	for (int i = 0; i < 7; i++) {
+		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_LINE, m->user.lang, days[i].date,
+							   (int)lround(days[i].kcal), days[i].goal_kcal));
+		json_object_array_add(list, cal_foodlog_day_json(&days[i]));
+	}
+	if (logged > 0)
+		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_AVERAGE, m->user.lang, average, logged));
+	cal_reply_text(m->reply, b.data);
+	cal_buf_free(&b);
+	if (logged == 0)
+		say(m, CAL_MSG_WEEK_EMPTY);
+	json_object_object_add(week, "days", list);
+	json_object_object_add(week, "average_kcal", json_object_new_int(average));
+	json_object_object_add(week, "logged_days", json_object_new_int(logged));
+	cal_reply_put(m->reply, "week", week);
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+	cal_reply_status(m->reply, "week_summary");
+	return CAL_OK;
+}
+
+static cal_err undo(mc *m)
+{
+	cal_meal removed;
+	cal_err err = cal_foodlog_undo(m->db, m->a, m->user.id, m->user.today.date, &removed, &m->user.today);
+
+	if (err == CAL_ERR_NOT_FOUND) {
+		say(m, CAL_MSG_NOTHING_TO_UNDO);
+		cal_reply_status(m->reply, "nothing_to_undo");
+		cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+		return CAL_OK;
+	}
+	if (err != CAL_OK)
+		return err;
+	say(m, CAL_MSG_UNDONE, removed.kcal);
+	say_progress(m, &m->user.today);
+	cal_reply_status(m->reply, "undone");
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+	return CAL_OK;
+}
+
+/* ---- food text (§7.2) ------------------------------------------------------------------------------- */
+
+/*
+ * The cache key: the text lower-cased with runs of white space folded (changes the parser ignores, so a
+ * hit never changes a result), prefixed by the table's size so reloaded tables do not serve old results.
+ * Long keys are hashed, as cache.h asks.
+ */
+static char *food_cache_key(mc *m, const cal_fooddb *fdb, const char *text)
+{
+	cal_buf b;
+	bool space = false;
+	char *key;
+
+	cal_buf_init(&b);
+	cal_buf_printf(&b, "food:text:%zu:%zu:", cal_fooddb_food_count(fdb), cal_fooddb_alias_count(fdb));
+	for (const char *p = text; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			space = true;
+			continue;
+		}
+		if (space && b.data[b.len - 1] != ':')
+			cal_buf_puts(&b, " ");
+		space = false;
+		char lc = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		cal_buf_append(&b, &lc, 1);
+	}
+	if (b.len > CAL_CACHE_MAX_KEY) {
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned mdlen = 0;
+		EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL);
+		cal_buf_reset(&b);
+		cal_buf_puts(&b, "food:text:sha256:");
+		for (unsigned i = 0; i < mdlen; i++)
+			cal_buf_printf(&b, "%02x", md[i]);
+	}
+	key = cal_arena_strdup(m->a, b.data);
+	cal_buf_free(&b);
+	return key;
+}
+
+/*
+ * The analysis as the JSON the reply and the log use, plus sodium (not part of §5.4's total). Both a fresh
+ * analysis and a cached one go through the same rounded JSON, so a cache hit gives the same numbers.
+ */
+static struct json_object *analyse_text(mc *m, const cal_fooddb *fdb, const char *text)
+{
+	const char *key = food_cache_key(m, fdb, text);
+	size_t vlen = 0;
+	char *buf = cal_arena_alloc(m->a, FOOD_CACHE_VALUE_MAX + 1);
+	struct json_object *doc = NULL;
+	cal_food_analysis an;
+
+	if (m->ctx->shm != NULL &&
+	    cal_cache_get(m->ctx->shm, key, strlen(key), buf, FOOD_CACHE_VALUE_MAX, &vlen) == 0) {
+		buf[vlen] = '\0';
+		doc = json_tokener_parse(buf);
+		if (doc != NULL && json_object_is_type(doc, json_type_object))
+			return doc;
+		json_object_put(doc); /* a damaged entry is a miss */
+	}
+	memset(&an, 0, sizeof an);
+	(void)cal_foodparse_analyze(fdb, text, m->a, &an); /* too long = empty analysis = food_unclear */
+	doc = json_object_new_object();
+	json_object_object_add(doc, "analysis", cal_foodparse_to_json(&an, "text"));
+	json_object_object_add(doc, "sodium_mg", json_object_new_double(cal_foodparse_round1(an.total.sodium_mg)));
+	json_object_object_add(doc, "matched", json_object_new_int((int)an.nmatched));
+	if (m->ctx->shm != NULL) {
+		const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+		/* A value too big for the cache is simply not cached. */
+		(void)cal_cache_set(m->ctx->shm, key, strlen(key), s, strlen(s), FOOD_CACHE_TTL_S);
+	}
+	return doc;
+}
+
+static double num_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static const char *str_of(struct json_object *o, const char *key, const char *def)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : def;
+}
+
+/* "Logged ✅" and one line per item, then the meal's macros, as one message. */
+static void say_meal(mc *m, struct json_object *items, struct json_object *total)
+{
+	cal_buf b;
+
+	cal_buf_init(&b);
+	cal_buf_puts(&b, cal_i18n(CAL_MSG_FOOD_LOGGED, m->user.lang));
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i), *matched;
+		const char *name = str_of(it, "name", "?");
+		bool ok = json_object_object_get_ex(it, "matched", &matched) && json_object_get_boolean(matched);
+		cal_buf_printf(&b, "\n%s",
+			       ok ? cal_i18n_printf(m->a, CAL_MSG_FOOD_ITEM, m->user.lang, name, num_of(it, "grams"),
+						    num_of(it, "kcal"))
+				  : cal_i18n_printf(m->a, CAL_MSG_FOOD_ITEM_UNMATCHED, m->user.lang, name));
+	}
+	cal_buf_printf(&b, "\n%s",
+		       cal_i18n_printf(m->a, CAL_MSG_FOOD_TOTAL, m->user.lang, num_of(total, "kcal"),
+				       num_of(total, "protein_g"), num_of(total, "carbs_g"), num_of(total, "fat_g")));
+	cal_reply_text(m->reply, b.data);
+	cal_buf_free(&b);
+}
+
+static cal_err log_food_text(mc *m)
+{
+	cal_fooddb *fdb = cal_ctx_food(m->ctx);
+	struct json_object *doc, *analysis, *items, *total;
+	cal_meal meal;
+	cal_logged logged;
+	cal_err err;
+
+	if (fdb == NULL)
+		return CAL_ERR_INTERNAL;
+	doc = analyse_text(m, fdb, m->in.text);
+	if (!json_object_object_get_ex(doc, "analysis", &analysis) ||
+	    !json_object_object_get_ex(analysis, "items", &items) ||
+	    !json_object_object_get_ex(analysis, "total", &total)) {
+		json_object_put(doc);
+		return CAL_ERR_INTERNAL;
+	}
+	if (num_of(doc, "matched") < 1) {
+		say(m, CAL_MSG_FOOD_UNCLEAR);
+		cal_reply_status(m->reply, "food_unclear");
+		cal_reply_put(m->reply, "analysis", json_object_get(analysis));
+		json_object_put(doc);
+		return CAL_OK;
+	}
+	memset(&meal, 0, sizeof meal);
+	meal.source = "text";
+	meal.raw_input = m->in.text;
+	meal.items_json = cal_arena_strdup(m->a, json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
+	meal.provider = str_of(analysis, "provider", "table");
+	meal.confidence = num_of(analysis, "confidence");
+	meal.kcal = num_of(total, "kcal");
+	meal.protein_g = num_of(total, "protein_g");
+	meal.carbs_g = num_of(total, "carbs_g");
+	meal.fat_g = num_of(total, "fat_g");
+	meal.fiber_g = num_of(total, "fiber_g");
+	meal.sodium_mg = num_of(doc, "sodium_mg");
+	meal.count_analysis = true;
+	err = cal_foodlog_record(m->db, m->user.id, m->user.today.date, m->user.targets.daily_goal, &meal,
+				 &m->user.today, &logged);
+	if (err != CAL_OK) {
+		json_object_put(doc);
+		return err;
+	}
+	metric(m, "food_logs_text");
+	say_meal(m, items, total);
+	say_progress(m, &m->user.today);
+	say_recommendations(m, &m->user.today);
+	json_object_object_add(analysis, "id", json_object_new_int64(logged.analysis_id));
+	json_object_object_add(analysis, "food_log_id", json_object_new_int64(logged.food_log_id));
+	cal_reply_put(m->reply, "analysis", json_object_get(analysis));
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+	cal_reply_status(m->reply, "food_logged");
+	json_object_put(doc);
+	return CAL_OK;
+}
+
+/* ---- commands --------------------------------------------------------------------------------------- */
+
+static cal_err show_status(mc *m)
+{
+	const cal_user *u = &m->user;
+	const cal_targets *t = &u->targets;
+
+	cal_reply_status(m->reply, "profile");
+	if (!u->quiz_completed) {
+		say(m, CAL_MSG_STATUS_NO_PROFILE);
+		return CAL_OK;
+	}
+	say(m, CAL_MSG_STATUS, cal_i18n_gender_label(u->profile.gender, u->lang), u->profile.age,
+	    u->profile.weight_kg, u->profile.height_cm, cal_i18n_activity_label(u->profile.activity, u->lang),
+	    cal_i18n_goal_label(u->profile.goal, u->lang), t->bmr, t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
+	    cal_i18n_subscription_label(u->subscription, u->lang));
+	return CAL_OK;
+}
+
+static cal_err set_language(mc *m, cal_lang lang)
+{
+	cal_err err = cal_users_set_language(m->db, &m->user, lang);
+
+	if (err != CAL_OK)
+		return err;
+	say(m, CAL_MSG_LANGUAGE_SET);
+	cal_reply_status(m->reply, "language_set");
+	return CAL_OK;
+}
+
+static cal_err help(mc *m, cal_msg msg)
+{
+	say(m, msg);
+	cal_reply_status(m->reply, "help");
+	return CAL_OK;
+}
+
+static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
+{
+	cal_err err;
+
+	switch (cmd) {
+	case CAL_CMD_QUIZ_START:
+		return start_quiz(m, !m->user.quiz_completed);
+	case CAL_CMD_RESET:
+		err = cal_users_reset(m->db, &m->user);
+		if (err == CAL_OK) {
+			say(m, CAL_MSG_RESET_DONE);
+			ask(m, 1);
+		}
+		return err;
+	case CAL_CMD_TODAY:
+		return show_today(m);
+	case CAL_CMD_WEEK:
+		return show_week(m);
+	case CAL_CMD_UNDO:
+		return undo(m);
+	case CAL_CMD_LANGUAGE:
+		return set_language(m, arg->lang);
+	case CAL_CMD_STATUS:
+		return show_status(m);
+	case CAL_CMD_NEW_FOOD_LOG:
+		return help(m, CAL_MSG_HOW_TO_LOG);
+	case CAL_CMD_CONFIRM:
+	case CAL_CMD_CANCEL:
+		/* Only photo analyses wait for confirmation, and this build logs text at once: none is pending. */
+		say(m, CAL_MSG_ANALYSIS_GONE);
+		cal_reply_status(m->reply, "error");
+		return CAL_OK;
+	case CAL_CMD_SUBSCRIBE: /* the payment link (§9.2) is not part of this module: show what the bot does */
+	case CAL_CMD_HELP:
+	default:
+		return help(m, CAL_MSG_HELP);
+	}
+}
+
+/* ---- the turn --------------------------------------------------------------------------------------- */
+
+/* SPEC §5.3, first match wins. */
+static cal_err dispatch(mc *m)
+{
+	cal_command_arg arg;
+	cal_command cmd;
+
+	memset(&arg, 0, sizeof arg);
+	if (m->in.payload != NULL && (cmd = cal_command_match_arg(NULL, m->in.payload, &arg)) != CAL_CMD_NONE)
+		return run_command(m, cmd, &arg);
+	if (m->in.quiz_form != NULL)
+		return quiz_form(m);
+	if (m->in.media_url != NULL) {
+		/* Photo and voice analysis (§7.3, §7.4) are not in this build: say so, analyse nothing. */
+		say(m, CAL_MSG_MEDIA_LATER);
+		cal_reply_status(m->reply, "food_unclear");
+		return CAL_OK;
+	}
+	if (m->in.text != NULL && (cmd = cal_command_match_arg(m->in.text, NULL, &arg)) != CAL_CMD_NONE)
+		return run_command(m, cmd, &arg);
+	if (m->user.quiz_step >= 1 && m->user.quiz_step <= CAL_QUIZ_STEPS)
+		return quiz_answer(m);
+	if (!m->user.quiz_completed)
+		return start_quiz(m, true);
+	if (m->in.text == NULL)
+		return help(m, CAL_MSG_HELP);
+	return log_food_text(m);
+}
+
+static void finish_reply(mc *m)
+{
+	const cal_user *u = &m->user;
+
+	cal_reply_field_bool(m->reply, "caloria_quiz_completed", u->quiz_completed);
+	if (u->targets.daily_goal > 0)
+		cal_reply_field_num(m->reply, "caloria_daily_goal", u->targets.daily_goal);
+	cal_reply_field_num(m->reply, "caloria_kcal_today", round(u->today.kcal));
+	cal_reply_field_text(m->reply, "caloria_subscription", u->subscription);
+	cal_reply_put(m->reply, "user", cal_users_to_json(u));
+}
+
+static cal_err converse(mc *m)
+{
+	cal_user_input ui = {
+		.subscriber_id = m->in.subscriber_id,
+		.first_name = m->in.first_name,
+		.last_name = m->in.last_name,
+		.locale = m->in.locale,
+		.timezone = m->in.timezone,
+		.channel = m->in.channel,
+	};
+	cal_err err = cal_db_begin(m->db);
+
+	if (err != CAL_OK)
+		return err;
+	err = cal_users_touch(m->db, m->a, &m->ctx->conf, &ui, &m->user);
+	if (err == CAL_OK) {
+		m->req->lang = m->user.lang;
+		err = dispatch(m);
+	}
+	if (err == CAL_OK)
+		err = cal_db_commit(m->db);
+	else
+		cal_db_rollback(m->db);
+	if (err == CAL_OK && m->user.created)
+		metric(m, "users_created");
+	return err;
+}
+
+static void send_reply(cal_response *resp, int status, cal_reply *r)
+{
+	struct json_object *doc = cal_reply_render(r);
+
+	cal_resp_json(resp, status, doc);
+	json_object_put(doc);
+}
+
+/* The error member of the §4.1 envelope. */
+static struct json_object *error_member(const cal_request *req, cal_err e, const char *message,
+					struct json_object *details)
+{
+	struct json_object *env = cal_http_error_object(req, e, message, details), *err = NULL;
+
+	if (env != NULL && json_object_object_get_ex(env, "error", &err))
+		json_object_get(err);
+	json_object_put(env);
+	return err;
+}
+
+static cal_lang lang_of_body(const cal_ctx *ctx, const cal_request *req)
+{
+	cal_lang lang = ctx->conf.app_default_language != NULL && strcmp(ctx->conf.app_default_language, "en") == 0
+				? CAL_LANG_EN
+				: req->lang;
+	struct json_object *v;
+
+	if (req->json != NULL && json_object_is_type(req->json, json_type_object) &&
+	    ((json_object_object_get_ex(req->json, "locale", &v) && json_object_is_type(v, json_type_string)) ||
+	     (json_object_object_get_ex(req->json, "language", &v) && json_object_is_type(v, json_type_string))))
+		(void)cal_i18n_lang_from_locale(json_object_get_string(v), &lang);
+	return lang;
+}
+
+static const char *requested_channel(const cal_request *req)
+{
+	struct json_object *v;
+
+	if (req->json != NULL && json_object_is_type(req->json, json_type_object) &&
+	    json_object_object_get_ex(req->json, "channel", &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+static void reject(cal_ctx *ctx, cal_request *req, cal_response *resp, cal_err e, const char *field)
+{
+	cal_lang lang = lang_of_body(ctx, req);
+	cal_reply *r = cal_reply_new(req->arena, channel_of(ctx, requested_channel(req)), false);
+	struct json_object *details = NULL;
+
+	req->lang = lang;
+	cal_reply_text(r, cal_i18n(CAL_MSG_BAD_REQUEST, lang));
+	cal_reply_status(r, "error");
+	if (field != NULL) {
+		details = json_object_new_object();
+		json_object_object_add(details, "field", json_object_new_string(field));
+	}
+	cal_reply_error(r, error_member(req, e, NULL, details));
+	send_reply(resp, cal_err_status(e), r);
+	cal_reply_free(r);
+	resp->err = e;
+}
+
+cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
+{
+	const char *why = NULL, *bad = NULL;
+	mc m;
+	cal_err err;
+
+	memset(&m, 0, sizeof m);
+	if (cal_http_json(req, true, &why) != CAL_OK) {
+		reject(ctx, req, resp, CAL_ERR_INVALID_JSON, NULL);
+		return CAL_OK;
+	}
+	err = read_input(req->arena, req->json, &m.in, &bad);
+	if (err != CAL_OK) {
+		json_object_put(m.in.quiz_doc);
+		reject(ctx, req, resp, CAL_ERR_VALIDATION, bad);
+		return CAL_OK;
+	}
+	m.ctx = ctx;
+	m.req = req;
+	m.a = req->arena;
+	m.db = ctx->db;
+	m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);
+	err = converse(&m);
+	if (err == CAL_OK) {
+		finish_reply(&m);
+		send_reply(resp, 200, m.reply);
+	}
+	cal_reply_free(m.reply);
+	json_object_put(m.in.quiz_doc);
+	return err;
+}
+
+void cal_manychat_render_error(cal_ctx *ctx, const cal_request *req, cal_response *resp, cal_err e,
+			       const char *message)
+{
+	cal_lang lang = lang_of_body(ctx, req);
+	cal_reply *r = cal_reply_new(req->arena, channel_of(ctx, requested_channel(req)), false);
+	cal_msg text;
+
+	switch (e) {
+	case CAL_ERR_RATE_LIMITED:
+		text = CAL_MSG_RATE_LIMITED;
+		break;
+	case CAL_ERR_UNAVAILABLE:
+		text = CAL_MSG_UNAVAILABLE;
+		break;
+	case CAL_ERR_UNAUTHORIZED:
+		text = CAL_MSG_UNAUTHORIZED;
+		break;
+	case CAL_ERR_INVALID_JSON:
+	case CAL_ERR_VALIDATION:
+	case CAL_ERR_TOO_LARGE:
+	case CAL_ERR_MEDIA_TYPE:
+		text = CAL_MSG_BAD_REQUEST;
+		break;
+	default:
+		text = CAL_MSG_INTERNAL;
+		break;
+	}
+	cal_reply_text(r, cal_i18n(text, lang));
+	cal_reply_status(r, e == CAL_ERR_RATE_LIMITED ? "rate_limited" : "error");
+	cal_reply_error(r, error_member(req, e, message, NULL));
+	send_reply(resp, cal_err_status(e), r);
+	cal_reply_free(r);
+	resp->err = e;
+}
+
+const char *cal_manychat_rate_key(cal_request *req)
+{
+	const char *why = NULL, *id = NULL;
+
+	/* Unparsable bodies fall back to the client address; the handler rejects them afterwards. */
+	if (cal_http_json(req, true, &why) != CAL_OK || read_id(req->arena, req->json, &id) != 0)
+		return NULL;
+	return cal_arena_printf(req->arena, "mc:%s", id);
+}

@@ -1,0 +1,368 @@
+/*
+ * The food log (foodlog.h, SPEC §8). Owns food_logs, the analyses rows of logged meals and daily_stats.
+ * The invariant is that a day's daily_stats row equals the sum of that day's food_logs: every change to
+ * one is made with the change to the other in a single transaction, and replies compute the new totals
+ * from values read under the user's row lock plus the change, instead of reading the row again.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "caloria/foodlog.h"
+#include "caloria/i18n.h"
+#include "caloria/log.h"
+
+#define REC_KCAL_MARGIN 200
+#define REC_PROTEIN_SHARE 0.70
+#define REC_FIBER_MIN_G 20.0
+#define REC_SODIUM_MAX_MG 2000.0
+
+static double round1(double v)
+{
+	return round(v * 10.0) / 10.0;
+}
+
+/* Opens a transaction unless the caller already has one; *own says whether we must close it. */
+static cal_err tx_begin(cal_db *db, bool *own)
+{
+	*own = !cal_db_in_transaction(db);
+	return *own ? cal_db_begin(db) : CAL_OK;
+}
+
+static cal_err tx_end(cal_db *db, bool own, cal_err err)
+{
+	if (!own)
+		return err;
+	if (err == CAL_OK)
+		return cal_db_commit(db);
+	cal_db_rollback(db);
+	return err;
+}
+
+static cal_err insert_rows(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
+			   cal_logged *out)
+{
+	static const char analysis_sql[] =
+		"INSERT INTO analyses (user_id, source, status, raw_input, caption, transcript, items, kcal,"
+		" protein_g, carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence)"
+		" VALUES (?, ?, 'logged', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char log_sql[] =
+		"INSERT INTO food_logs (user_id, local_date, logged_at, source, raw_input, items, kcal, protein_g,"
+		" carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence, caption, analysis_id)"
+		" VALUES (?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char link_sql[] = "UPDATE analyses SET food_log_id = ? WHERE id = ?";
+	static const char day_sql[] =
+		"INSERT INTO daily_stats (user_id, local_date, total_calories, total_protein, total_carbs,"
+		" total_fat, total_fiber, total_sodium, meals_logged, analyses_count, goal_calories)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON DUPLICATE KEY UPDATE"
+		" total_calories = total_calories + VALUES(total_calories),"
+		" total_protein = total_protein + VALUES(total_protein),"
+		" total_carbs = total_carbs + VALUES(total_carbs), total_fat = total_fat + VALUES(total_fat),"
+		" total_fiber = total_fiber + VALUES(total_fiber), total_sodium = total_sodium + VALUES(total_sodium),"
+		" meals_logged = meals_logged + 1, analyses_count = analyses_count + VALUES(analyses_count),"
+		" goal_calories = COALESCE(VALUES(goal_calories), goal_calories), updated_at = UTC_TIMESTAMP()";
+	static const char first_sql[] =
+		"INSERT INTO activity_log (user_id, event) SELECT ?, 'first_food_log' FROM DUAL WHERE NOT EXISTS"
+		" (SELECT 1 FROM activity_log WHERE user_id = ? AND event = 'first_food_log')";
+	cal_dbresult res = {0};
+	cal_dbv goal = goal_kcal > 0 ? CAL_DB_INT(goal_kcal) : CAL_DB_NULL;
+	cal_err err;
+
+	cal_dbv a[] = {CAL_DB_INT(user_id), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input), CAL_DB_STR(m->caption),
+		       CAL_DB_STR(m->transcript), CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal),
+		       CAL_DB_DBL(m->protein_g), CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g),
+		       CAL_DB_DBL(m->sodium_mg), CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence)};
+	err = cal_db_exec(db, analysis_sql, a, 14, &res);
+	if (err != CAL_OK)
+		return err;
+	out->analysis_id = (long long)res.insert_id;
+	cal_dbv l[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input),
+		       CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
+		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
+		       CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence), CAL_DB_STR(m->caption),
+		       CAL_DB_INT(out->analysis_id)};
+	err = cal_db_exec(db, log_sql, l, 15, &res);
+	if (err != CAL_OK)
+		return err;
+	out->food_log_id = (long long)res.insert_id;
+	cal_dbv k[] = {CAL_DB_INT(out->food_log_id), CAL_DB_INT(out->analysis_id)};
+	err = cal_db_exec(db, link_sql, k, 2, NULL);
+	if (err != CAL_OK)
+		return err;
+	cal_dbv d[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
+		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
+		       CAL_DB_INT(m->count_analysis ? 1 : 0), goal};
+	err = cal_db_exec(db, day_sql, d, 10, &res);
+	if (err != CAL_OK)
+		return err;
+	out->first_of_day = res.affected == 1;
+	/* Only a day's first log can be the first ever, so the existence check runs at most once a day. */
+	if (out->first_of_day) {
+		cal_dbv f[] = {CAL_DB_INT(user_id), CAL_DB_INT(user_id)};
+		err = cal_db_exec(db, first_sql, f, 2, NULL);
+	}
+	return err;
+}
+
+cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
+			   cal_day *day, cal_logged *out)
+{
+	bool own = false;
+	cal_err err;
+
+	memset(out, 0, sizeof *out);
+	err = tx_begin(db, &own);
+	if (err != CAL_OK)
+		return err;
+	err = tx_end(db, own, insert_rows(db, user_id, date, goal_kcal, m, out));
+	if (err != CAL_OK || day == NULL)
+		return err;
+	day->kcal = round1(day->kcal + m->kcal);
+	day->protein_g = round1(day->protein_g + m->protein_g);
+	day->carbs_g = round1(day->carbs_g + m->carbs_g);
+	day->fat_g = round1(day->fat_g + m->fat_g);
+	day->fiber_g = round1(day->fiber_g + m->fiber_g);
+	day->sodium_mg = round1(day->sodium_mg + m->sodium_mg);
+	day->meals++;
+	if (m->count_analysis)
+		day->analyses++;
+	if (goal_kcal > 0)
+		day->goal_kcal = goal_kcal;
+	return CAL_OK;
+}
+
+cal_err cal_foodlog_count_analysis(cal_db *db, long long user_id, const char *date)
+{
+	static const char sql[] =
+		"INSERT INTO daily_stats (user_id, local_date, analyses_count) VALUES (?, ?, 1)"
+		" ON DUPLICATE KEY UPDATE analyses_count = analyses_count + 1, updated_at = UTC_TIMESTAMP()";
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date)};
+
+	return cal_db_exec(db, sql, p, 2, NULL);
+}
+
+#define DAY_COLUMNS                                                                                          \
+	"DATE_FORMAT(local_date, '%Y-%m-%d'), total_calories, total_protein, total_carbs, total_fat, total_fiber," \
+	" total_sodium, meals_logged, analyses_count, goal_calories"
+
+static void fill_day(const cal_dbrows *r, size_t row, int default_goal, cal_day *d)
+{
+	const char *date = cal_db_cell(r, row, 0);
+
+	snprintf(d->date, sizeof d->date, "%s", date != NULL ? date : "");
+	d->kcal = cal_db_cell_double(r, row, 1, 0);
+	d->protein_g = cal_db_cell_double(r, row, 2, 0);
+	d->carbs_g = cal_db_cell_double(r, row, 3, 0);
+	d->fat_g = cal_db_cell_double(r, row, 4, 0);
+	d->fiber_g = cal_db_cell_double(r, row, 5, 0);
+	d->sodium_mg = cal_db_cell_double(r, row, 6, 0);
+	d->meals = (int)cal_db_cell_int(r, row, 7, 0);
+	d->analyses = (int)cal_db_cell_int(r, row, 8, 0);
+	d->goal_kcal = (int)cal_db_cell_int(r, row, 9, default_goal);
+}
+
+cal_err cal_foodlog_day(cal_db *db, cal_arena *a, long long user_id, const char *date, int default_goal,
+			cal_day *out)
+{
+	static const char sql[] = "SELECT " DAY_COLUMNS " FROM daily_stats WHERE user_id = ? AND local_date = ?";
+	cal_dbrows rows = {0};
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date)};
+	cal_err err;
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->date, sizeof out->date, "%s", date);
+	out->goal_kcal = default_goal;
+	err = cal_db_query(db, a, sql, p, 2, &rows);
+	if (err == CAL_OK && rows.nrows == 1)
+		fill_day(&rows, 0, default_goal, out);
+	return err;
+}
+
+int cal_foodlog_date_minus(const char *date, int n, char out[11])
+{
+	struct tm tm;
+	int y, mo, d;
+	char tail;
+	time_t t;
+
+	if (date == NULL || sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3 || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12; /* midday: whole days never cross a date boundary */
+	t = timegm(&tm) - (time_t)n * 86400;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	return 0;
+}
+
+cal_err cal_foodlog_week(cal_db *db, cal_arena *a, long long user_id, const char *date, int default_goal,
+			 cal_day days[7], int *average_kcal, int *logged_days)
+{
+	static const char sql[] = "SELECT " DAY_COLUMNS " FROM daily_stats WHERE user_id = ?"
+				  " AND local_date BETWEEN ? AND ? ORDER BY local_date";
+	char first[11];
+	cal_dbrows rows = {0};
+	double sum = 0;
+	int n = 0;
+	cal_err err;
+
+	*average_kcal = 0;
+	*logged_days = 0;
+	if (cal_foodlog_date_minus(date, 6, first) != 0)
+		return CAL_ERR_VALIDATION;
+	for (int i = 0; i < 7; i++) {
+		memset(&days[i], 0, sizeof days[i]);
+		cal_foodlog_date_minus(date, 6 - i, days[i].date);
+		days[i].goal_kcal = default_goal;
+	}
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(first), CAL_DB_STR(date)};
+	err = cal_db_query(db, a, sql, p, 3, &rows);
+	if (err != CAL_OK)
+		return err;
+	for (size_t r = 0; r < rows.nrows; r++) {
+		const char *d = cal_db_cell(&rows, r, 0);
+		for (int i = 0; d != NULL && i < 7; i++)
+			if (strcmp(days[i].date, d) == 0)
+				fill_day(&rows, r, default_goal, &days[i]);
+	}
+	for (int i = 0; i < 7; i++) {
+		if (days[i].meals > 0) {
+			sum += days[i].kcal;
+			n++;
+		}
+	}
+	*logged_days = n;
+	*average_kcal = n > 0 ? (int)lround(sum / n) : 0;
+	return CAL_OK;
+}
+
+static cal_err delete_last(cal_db *db, cal_arena *a, long long user_id, const char *date, cal_meal *m)
+{
+	/* FOR UPDATE: two undos racing must not both remove the same row's totals. */
+	static const char last_sql[] =
+		"SELECT id, kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, analysis_id, source FROM food_logs"
+		" WHERE user_id = ? AND local_date = ? ORDER BY id DESC LIMIT 1 FOR UPDATE";
+	static const char del_sql[] = "DELETE FROM food_logs WHERE id = ?";
+	static const char day_sql[] =
+		"UPDATE daily_stats SET total_calories = GREATEST(total_calories - ?, 0),"
+		" total_protein = GREATEST(total_protein - ?, 0), total_carbs = GREATEST(total_carbs - ?, 0),"
+		" total_fat = GREATEST(total_fat - ?, 0), total_fiber = GREATEST(total_fiber - ?, 0),"
+		" total_sodium = GREATEST(total_sodium - ?, 0), meals_logged = GREATEST(meals_logged - 1, 0),"
+		" updated_at = UTC_TIMESTAMP() WHERE user_id = ? AND local_date = ?";
+	static const char analysis_sql[] =
+		"UPDATE analyses SET status = 'cancelled', updated_at = UTC_TIMESTAMP(3) WHERE id = ?";
+	cal_dbrows rows = {0};
+	long long id, analysis_id;
+	cal_err err;
+
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date)};
+	err = cal_db_query(db, a, last_sql, p, 2, &rows);
+	if (err != CAL_OK)
+		return err;
+	if (rows.nrows == 0)
+		return CAL_ERR_NOT_FOUND;
+	id = cal_db_cell_int(&rows, 0, 0, 0);
+	m->kcal = cal_db_cell_double(&rows, 0, 1, 0);
+	m->protein_g = cal_db_cell_double(&rows, 0, 2, 0);
+	m->carbs_g = cal_db_cell_double(&rows, 0, 3, 0);
+	m->fat_g = cal_db_cell_double(&rows, 0, 4, 0);
+	m->fiber_g = cal_db_cell_double(&rows, 0, 5, 0);
+	m->sodium_mg = cal_db_cell_double(&rows, 0, 6, 0);
+	analysis_id = cal_db_cell_int(&rows, 0, 7, 0);
+	m->source = cal_db_cell(&rows, 0, 8);
+	cal_dbv d[] = {CAL_DB_INT(id)};
+	err = cal_db_exec(db, del_sql, d, 1, NULL);
+	if (err != CAL_OK)
+		return err;
+	cal_dbv u[] = {CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g), CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g),
+		       CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg), CAL_DB_INT(user_id), CAL_DB_STR(date)};
+	err = cal_db_exec(db, day_sql, u, 8, NULL);
+	if (err != CAL_OK || analysis_id <= 0)
+		return err;
+	cal_dbv c[] = {CAL_DB_INT(analysis_id)};
+	return cal_db_exec(db, analysis_sql, c, 1, NULL);
+}
+
+static double sub0(double a, double b)
+{
+	return a - b > 0 ? round1(a - b) : 0;
+}
+
+cal_err cal_foodlog_undo(cal_db *db, cal_arena *a, long long user_id, const char *date, cal_meal *removed,
+			 cal_day *day)
+{
+	cal_meal m;
+	bool own = false;
+	cal_err err;
+
+	memset(&m, 0, sizeof m);
+	err = tx_begin(db, &own);
+	if (err != CAL_OK)
+		return err;
+	err = delete_last(db, a, user_id, date, &m);
+	/* Nothing to undo is not a failure of the transaction: close it normally. */
+	err = err == CAL_ERR_NOT_FOUND ? (tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE)
+				       : tx_end(db, own, err);
+	if (err != CAL_OK)
+		return err;
+	if (removed != NULL)
+		*removed = m;
+	if (day != NULL) {
+		day->kcal = sub0(day->kcal, m.kcal);
+		day->protein_g = sub0(day->protein_g, m.protein_g);
+		day->carbs_g = sub0(day->carbs_g, m.carbs_g);
+		day->fat_g = sub0(day->fat_g, m.fat_g);
+		day->fiber_g = sub0(day->fiber_g, m.fiber_g);
+		day->sodium_mg = sub0(day->sodium_mg, m.sodium_mg);
+		day->meals = day->meals > 0 ? day->meals - 1 : 0;
+	}
+	return CAL_OK;
+}
+
+size_t cal_foodlog_recommendations(const cal_day *day, int protein_target_g, cal_lang lang, cal_arena *a,
+				   const char **out, size_t max)
+{
+	size_t n = 0;
+	int consumed = (int)lround(day->kcal);
+
+	if (day->goal_kcal > 0 && n < max) {
+		int diff = consumed - day->goal_kcal;
+		if (diff < -REC_KCAL_MARGIN)
+			out[n++] = cal_i18n_printf(a, CAL_MSG_REC_UNDER, lang, -diff);
+		else if (diff > REC_KCAL_MARGIN)
+			out[n++] = cal_i18n_printf(a, CAL_MSG_REC_OVER, lang, diff);
+		else
+			out[n++] = cal_i18n_printf(a, CAL_MSG_REC_CLOSE, lang);
+	}
+	if (protein_target_g > 0 && day->protein_g < REC_PROTEIN_SHARE * protein_target_g && n < max)
+		out[n++] = cal_i18n_printf(a, CAL_MSG_REC_PROTEIN_LOW, lang, (int)lround(day->protein_g),
+					   protein_target_g);
+	if (day->meals > 0 && day->fiber_g < REC_FIBER_MIN_G && n < max)
+		out[n++] = cal_i18n_printf(a, CAL_MSG_REC_FIBER_LOW, lang, day->fiber_g);
+	if (day->sodium_mg > REC_SODIUM_MAX_MG && n < max)
+		out[n++] = cal_i18n_printf(a, CAL_MSG_REC_SODIUM_HIGH, lang, day->sodium_mg);
+	return n;
+}
+
+struct json_object *cal_foodlog_day_json(const cal_day *day)
+{
+	struct json_object *o = json_object_new_object();
+	int consumed = (int)lround(day->kcal);
+	int remaining = day->goal_kcal - consumed;
+
+	json_object_object_add(o, "date", json_object_new_string(day->date));
+	json_object_object_add(o, "consumed_kcal", json_object_new_int(consumed));
+	json_object_object_add(o, "goal_kcal", day->goal_kcal > 0 ? json_object_new_int(day->goal_kcal) : NULL);
+	/* Never negative: a flow showing "remaining" should show 0, not -300, once the goal is passed. */
+	json_object_object_add(o, "remaining_kcal",
+			       day->goal_kcal > 0 ? json_object_new_int(remaining > 0 ? remaining : 0) : NULL);
+	json_object_object_add(o, "meals", json_object_new_int(day->meals));
+	return o;
+}
