@@ -501,6 +501,10 @@ static void parse_text(struct load_state *st, const char *text)
 	int lineno = 0;
 	const char *p = text;
 
+	/* Editors on Windows save a byte-order mark; it is not part of the first line. */
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);

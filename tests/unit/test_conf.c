@@ -373,6 +373,20 @@ Test(conf, bounds_are_inclusive)
 	cal_conf_issues_free(&is);
 }
 
+Test(conf, crlf_and_byte_order_mark)
+{
+	cal_conf c;
+	cal_conf_issues is;
+	cal_err rc = load_str(&c, &is, "\xef\xbb\xbf[database]\r\nport = 3308\r\n\r\n[log]\r\nlevel = warn\r\n", NULL);
+	char *t = issues_text(&is);
+	cr_assert_eq(rc, CAL_OK, "%s", t);
+	free(t);
+	cr_assert_eq(c.database_port, 3308);
+	cr_assert_str_eq(c.log_level, "warn");
+	cal_conf_free(&c);
+	cal_conf_issues_free(&is);
+}
+
 Test(conf, booleans_and_enums)
 {
 	static const char *yes[] = {"true", "TRUE", "yes", "on", "1"};
