@@ -27,15 +27,19 @@ typedef struct cal_profile {
 } cal_profile;
 
 typedef struct cal_targets {
-	double bmr;        /* kcal/day, 1 decimal */
-	double tdee;       /* kcal/day */
+	double bmr;        /* kcal/day, 1 decimal, rounded half up */
+	double tdee;       /* kcal/day: the stored bmr × factor, exact (at most 4 decimals), not rounded */
 	int daily_goal;    /* kcal/day, multiple of 10 in [1200, 4500] */
 	int protein_g;
 	int fat_g;
 	int carbs_g;
 } cal_targets;
 
-/* Returns 0 and fills t, or -1 when the profile is incomplete or out of range. */
+/*
+ * Returns 0 and fills t, or -1 when the profile is incomplete or out of range (age 13–100, 30–300 kg,
+ * 100–250 cm, known gender/activity/goal). The goal is computed from the stored 1-decimal bmr, so the
+ * stored bmr reproduces it; the macros are rounded grams, carbs from what protein and fat leave (≥ 0).
+ */
 int cal_energy_targets(const cal_profile *p, cal_targets *t);
 
 /* Stored names ("male", "lightly_active", "lose_weight") and back; NULL / *_NONE when unknown. */

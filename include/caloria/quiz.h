@@ -27,7 +27,12 @@ typedef enum cal_quiz_field {
 /* Field names as in SPEC: "gender", "age", "weight", "height", "activity_level", "goal". */
 const char *cal_quiz_field_name(cal_quiz_field step);
 
-/* Each parser returns 0 and sets *out on a valid answer, -1 otherwise. Input is any UTF-8 text. */
+/*
+ * Each parser returns 0 and sets *out on a valid answer, -1 otherwise (leaving *out alone). Input is any
+ * text, even invalid UTF-8 or NULL; answers longer than 256 bytes are refused. Only whole answers count:
+ * "70 kg" is a weight, "70kg extra words" is not. Beyond the SPEC table the parsers take a few obvious
+ * forms ("soy mujer", "varón", "I'm 30", "1m75", "5 feet 9 inches", "2 mujer" copied from the question).
+ */
 int cal_quiz_parse_gender(const char *text, cal_gender *out);
 int cal_quiz_parse_age(const char *text, int *out);           /* 13–100 */
 int cal_quiz_parse_weight(const char *text, double *kg);      /* 30–300 kg, lb converted, 1 decimal */
@@ -50,8 +55,13 @@ typedef struct cal_quiz_form {
 } cal_quiz_form;
 
 /*
- * Validates a form object. Returns 0 when every required field is present and valid; otherwise -1 and
- * *bad receives a new JSON array of {"field", "reason": "missing"|"invalid"} (caller puts it).
+ * Validates a form object. Values may be JSON numbers or strings in any §6.1 form (activity and goal also
+ * take the stored names, "light", "moderate", "maintain_weight"); "weight_kg"/"height_cm" are read when
+ * "weight"/"height" are absent; null or "" counts as missing. Returns 0 and fills *out when every required
+ * field is present and valid (*bad = NULL); otherwise -1, *out untouched, and *bad receives a new JSON
+ * array of {"field", "reason": "missing"|"invalid"} (caller puts it) in the order gender, age, weight,
+ * height, activity_level, goal, first_name, target_weight_kg, meals_per_day. A form that is not an object
+ * gives [{"field": "quiz", "reason": "invalid"}].
  */
 int cal_quiz_parse_form(struct json_object *form, cal_quiz_form *out, struct json_object **bad);
 

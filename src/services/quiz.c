@@ -679,7 +679,9 @@ static int form_text(struct json_object *form, const char *key, const char *alt,
 	case json_type_string:
 		if (json_object_get_string_len(v) == 0)
 			return 1;
-		if ((size_t)json_object_get_string_len(v) >= n)
+		/* too long for any answer, or a "\u0000" inside that would hide the rest of the value */
+		if ((size_t)json_object_get_string_len(v) >= n ||
+		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
 			return -1;
 		memcpy(buf, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
 		return 0;

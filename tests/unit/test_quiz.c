@@ -466,6 +466,13 @@ Test(quiz, form_errors_in_question_order)
 			    "goal:invalid,meals_per_day:invalid");
 	json_object_put(bad);
 
+	/* an embedded NUL would hide junk behind a valid answer */
+	cr_assert_eq(form_from("{\"gender\": \"hombre\\u0000junk\", \"age\": 30, \"weight\": 60, \"height\": 165,"
+			       "\"activity_level\": 1, \"goal\": 2, \"first_name\": \"Ana\\u0000x\"}", &f, &bad), -1);
+	bad_str(bad, s, sizeof(s));
+	cr_expect_str_eq(s, "gender:invalid,first_name:invalid");
+	json_object_put(bad);
+
 	/* only the optional fields wrong */
 	cr_assert_eq(form_from("{\"gender\": \"f\", \"age\": 30, \"weight\": 60, \"height\": 165, \"activity_level\": 1,"
 			       "\"goal\": 2, \"first_name\": \"a\\u0001b\", \"meals_per_day\": \"3.5\"}", &f, &bad), -1);
