@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Food logging through the ManyChat webhook (SPEC §7.2, §8): a text meal is analysed, logged and added to
+the day in one transaction; today, week and undo read and fix the same totals; nothing matched writes
+nothing; repeated descriptions (served from the shared cache) give the same numbers.
+
+Run by tests/run (environment described in lib.py). Data notes: `tostada` = toast, `manteca` = butter.
+"""
+
+import sys
+
+import lib
+from lib import test, eq, ok, dig
+import chatlib as c
+from chatlib import say, st, sid, scalar, count
+
+EGGS = "2 huevos revueltos y una tostada con manteca"
+CHICKEN = "200 g de pollo a la plancha"
+
+
+def day_row(subscriber):
+    rows = lib.sql("SELECT total_calories, total_protein, meals_logged, analyses_count, goal_calories,"
+                   " DATE_FORMAT(local_date, '%%Y-%%m-%%d') FROM daily_stats WHERE %s" % c.user_where(subscriber))
+    eq(len(rows), 1, "one daily_stats row")
+    r = rows[0]
+    return {"kcal": float(r[0]), "protein": float(r[1]), "meals": int(r[2]), "analyses": int(r[3]),
+            "goal": int(r[4]), "date": r[5]}
+
+
+def logs_sum(subscriber):
+    return float(scalar("SELECT COALESCE(SUM(kcal), 0) FROM food_logs WHERE " + c.user_where(subscriber)))
+
+
+@test
+def log_eggs_and_toast():
+    s = sid("eggs")
+    c.profile_user(s)
+    doc = say(s, EGGS)
+    eq(st(doc), "food_logged", "status")
+    items = dig(doc, "caloria.analysis.items")
+    names = [i["name"] for i in items]
+    eq(len(items), 3, "three items: %r" % names)
+    ok(all(i["matched"] for i in items), "all matched")
+    ok(any("huevo" in n for n in names) and any("tostada" in n for n in names) and
+       any("manteca" in n for n in names), "items named: %r" % names)
+    eggs = [i for i in items if "huevo" in i["name"]][0]
+    eq(eggs["quantity"], 2, "two eggs")
+    total = dig(doc, "caloria.analysis.total")
+    ok(abs(sum(i["kcal"] for i in items) - total["kcal"]) < 0.2, "total = sum of items")
+    ok(150 < total["kcal"] < 600, "plausible kcal %r" % total["kcal"])
+    for key in ("id", "food_log_id", "source", "provider", "confidence"):
+        ok(key in dig(doc, "caloria.analysis"), "analysis.%s" % key)
+    eq(dig(doc, "caloria.analysis.source"), "text", "source")
+    day = dig(doc, "caloria.day")
+    eq(day["meals"], 1, "meals")
+    eq(day["consumed_kcal"], round(total["kcal"]), "consumed")
+    eq(day["goal_kcal"], 1770, "goal")
+    eq(day["remaining_kcal"], 1770 - round(total["kcal"]), "remaining")
+    row = day_row(s)
+    eq(row["kcal"], total["kcal"], "daily_stats kcal")
+    eq(row["protein"], total["protein_g"], "daily_stats protein")
+    eq((row["meals"], row["analyses"], row["goal"], row["date"]), (1, 1, 1770, day["date"]), "daily_stats")
+    log = lib.sql("SELECT source, raw_input, kcal, analysis_id, JSON_LENGTH(items) FROM food_logs WHERE id = %d"
+                  % dig(doc, "caloria.analysis.food_log_id"))[0]
+    eq(log, ["text", EGGS, "%.1f" % total["kcal"], str(dig(doc, "caloria.analysis.id")), "3"], "food_logs row")
+    eq(scalar("SELECT CONCAT(status, ':', food_log_id) FROM analyses WHERE id = %d" % dig(doc, "caloria.analysis.id")),
+       "logged:%d" % dig(doc, "caloria.analysis.food_log_id"), "analyses row linked")
+    eq(count("activity_log", c.user_where(s) + " AND event = 'first_food_log'"), 1, "first_food_log event")
+    text = dig(doc, "message")
+    ok(str(round(total["kcal"])) in text and "1770" in text, "meal and day in the text: %r" % text)
+
+
+@test
+def today_second_log_undo_week():
+    s = sid("day")
+    c.profile_user(s)
+    empty = say(s, "hoy")
+    eq(st(empty), "day_summary", "today with nothing logged")
+    eq(dig(empty, "caloria.day.meals"), 0, "no meals")
+    first = dig(say(s, EGGS), "caloria.analysis.total.kcal")
+    doc = say(s, "hoy")
+    eq(st(doc), "day_summary", "today")
+    eq(dig(doc, "caloria.day.consumed_kcal"), round(first), "today shows the log")
+    second_doc = say(s, CHICKEN)
+    eq(st(second_doc), "food_logged", "second log")
+    second = dig(second_doc, "caloria.analysis.total.kcal")
+    ok(second > 200, "200 g of chicken counted: %r" % second)
+    eq(dig(second_doc, "caloria.day.meals"), 2, "two meals")
+    eq(dig(second_doc, "caloria.day.consumed_kcal"), round(first + second), "adds up")
+    row = day_row(s)
+    eq((row["meals"], row["analyses"]), (2, 2), "counts")
+    ok(abs(row["kcal"] - (first + second)) < 0.05, "stored total %r" % row["kcal"])
+    eq(row["kcal"], logs_sum(s), "daily_stats equals the sum of food_logs")
+    eq(count("activity_log", c.user_where(s) + " AND event = 'first_food_log'"), 1, "first_food_log once")
+
+    week = say(s, "semana")
+    eq(st(week), "week_summary", "week")
+    days = dig(week, "caloria.week.days")
+    eq(len(days), 7, "seven days")
+    eq(days[-1]["date"], row["date"], "ends today")
+    ok(all(d["goal_kcal"] == 1770 for d in days), "goal on every day")
+    ok(all(a["date"] < b["date"] for a, b in zip(days, days[1:])), "oldest first, consecutive")
+    eq(dig(week, "caloria.week.average_kcal"), round(first + second), "average over logged days")
+    eq(dig(week, "caloria.week.logged_days"), 1, "one logged day")
+    eq(len(dig(week, "message").splitlines()), 9, "head, 7 lines, average")
+
+    doc = say(s, "deshacer")
+    eq(st(doc), "undone", "undo")
+    eq(dig(doc, "caloria.day.meals"), 1, "one meal left")
+    eq(dig(doc, "caloria.day.consumed_kcal"), round(first), "totals fixed")
+    row = day_row(s)
+    eq((row["meals"], row["kcal"]), (1, first), "stored totals fixed")
+    eq(row["kcal"], logs_sum(s), "still equal to the logs")
+    eq(row["analyses"], 2, "analyses still counted (the gate counts work done)")
+    eq(st(say(s, payload="undo")), "undone", "undo payload removes the first")
+    doc = say(s, "undo")
+    eq(st(doc), "nothing_to_undo", "nothing left")
+    row = day_row(s)
+    eq((row["meals"], row["kcal"]), (0, 0.0), "empty day")
+    eq(count("food_logs", c.user_where(s)), 0, "no logs")
+
+
+@test
+def nothing_matched_writes_nothing():
+    s = sid("unclear")
+    c.profile_user(s)
+    before = (count("food_logs"), count("analyses"), count("daily_stats", c.user_where(s)))
+    doc = say(s, "xyzzy plugh qwerty")
+    eq(st(doc), "food_unclear", "status")
+    ok(all(not i["matched"] for i in dig(doc, "caloria.analysis.items")), "nothing matched")
+    ok("food_log_id" not in dig(doc, "caloria.analysis"), "no log id")
+    eq((count("food_logs"), count("analyses"), count("daily_stats", c.user_where(s))), before, "no rows")
+
+
+@test
+def same_text_same_numbers():
+    a, b = sid("cache-a"), sid("cache-b")
+    c.profile_user(a)
+    c.profile_user(b)
+    one = dig(say(a, "un café con leche y dos medialunas"), "caloria.analysis")
+    two = dig(say(b, "Un  café con leche y dos medialunas"), "caloria.analysis")
+    eq(two["items"], one["items"], "items")
+    eq(two["total"], one["total"], "total")
+    ok(one["total"]["kcal"] > 0, "counted")
+
+
+@test
+def english_meal_and_reply():
+    s = sid("en-meal")
+    c.profile_user(s, locale="en_US")
+    doc = say(s, "1 cup of oatmeal with a banana")
+    eq(st(doc), "food_logged", "status")
+    eq(len([i for i in dig(doc, "caloria.analysis.items") if i["matched"]]), 2, "both matched")
+    eq(dig(doc, "caloria.user.language"), "en", "English user")
+    doc = say(s, "today")
+    eq(st(doc), "day_summary", "today in English")
+
+
+@test
+def quiz_user_cannot_log_yet():
+    s = sid("noprofile")
+    doc = say(s, EGGS)
+    eq(st(doc), "quiz_question", "no profile: the quiz starts instead")
+    eq(count("food_logs", c.user_where(s)), 0, "nothing logged")
+
+
+if __name__ == "__main__":
+    sys.exit(lib.main())
