@@ -48,6 +48,7 @@
 #define MAX_ITEM_GRAMS 5000.0
 #define MAX_QTY 1000.0
 #define UNMATCHED_NAME_MAX 80
+#define MAX_CONTENT_WORD 31   /* longer "words" are noise, not food */
 
 typedef enum tkind { T_WORD, T_NUM, T_SEP } tkind;
 
@@ -161,22 +162,24 @@ static const char *const fillers[] = {
 /* "ensalada de lechuga, tomate y palta" lists the salad's parts: the container word is dropped. */
 static const char *const containers[] = { "ensalada", "ensaladas", "salad", "salads" };
 
-/* Words that never make an unknown run worth reporting (see the file comment). Sorted for bsearch. */
+/* Words that never make an unknown run worth reporting (see the file comment). */
 static const char *const stopwords[] = {
 	"about", "after", "ahora", "al", "algo", "algun", "alguna", "algunas", "algunos", "almorce",
-	"almorzamos", "almuerzo", "also", "amor", "and", "another", "antes", "ate", "ayer", "bebi",
-	"bebimos", "before", "bien", "bit", "breakfast", "brunch", "casera", "casero", "cena", "cenamos",
-	"cene", "comi", "comida", "comiendo", "comimos", "como", "con", "cosa", "cosas", "de", "del",
-	"deliciosa", "delicioso", "delicious", "desayunamos", "desayune", "desayuno", "despues",
-	"dessert", "dia", "dinner", "drank", "drink", "eat", "el", "en", "entrada", "eso", "esta", "este",
-	"esto", "for", "fue", "ganas", "had", "hambre", "have", "homemade", "hoy", "hungry", "just", "la",
-	"las", "little", "los", "love", "luego", "lunch", "manana", "mas", "me", "meal", "medio",
-	"mediodia", "menos", "merende", "merienda", "mi", "mis", "morning", "mucha", "muchas", "mucho",
-	"muchos", "muy", "nada", "night", "noche", "now", "onda", "only", "otra", "otro", "para", "pero",
-	"picada", "picoteo", "plus", "poca", "poco", "por", "porque", "postre", "que", "rica", "rico",
-	"riquisima", "riquisimo", "sin", "snack", "solo", "some", "supper", "tambien", "tarde", "that",
-	"the", "then", "this", "tipo", "today", "todo", "tomamos", "tome", "tomo", "tonight", "unas",
-	"unos", "veces", "very", "vez", "was", "with", "yesterday",
+	"almorzamos", "almorzar", "almuerzo", "also", "amor", "and", "anotar", "another", "antes", "ate",
+	"ayer", "beber", "bebi", "bebimos", "before", "bien", "bit", "breakfast", "brunch", "casera",
+	"casero", "cena", "cenamos", "cenar", "cene", "comer", "comi", "comida", "comiendo", "comimos",
+	"como", "con", "cosa", "cosas", "de", "del", "deliciosa", "delicioso", "delicious", "desayunamos",
+	"desayunar", "desayune", "desayuno", "despues", "dessert", "dia", "dinner", "drank", "drink",
+	"drinking", "eat", "eating", "el", "en", "entrada", "eso", "esta", "este", "esto", "for", "fue",
+	"fui", "ganas", "had", "hambre", "have", "having", "homemade", "hoy", "hungry", "just", "la",
+	"las", "little", "log", "los", "love", "luego", "lunch", "manana", "mas", "me", "meal", "medio",
+	"mediodia", "menos", "merendar", "merende", "merienda", "mi", "mis", "morning", "mucha", "muchas",
+	"mucho", "muchos", "muy", "nada", "night", "noche", "now", "onda", "only", "otra", "otro", "para",
+	"pero", "picada", "picoteo", "plus", "poca", "poco", "por", "porque", "postre", "que", "quiero",
+	"registrar", "rica", "rico", "riquisima", "riquisimo", "sin", "snack", "solo", "some", "supper",
+	"tambien", "tarde", "that", "the", "then", "this", "tipo", "today", "todo", "tomamos", "tomar",
+	"tome", "tomo", "tonight", "unas", "unos", "vamos", "veces", "very", "vez", "voy", "was", "with",
+	"yesterday",
 };
 
 static bool word_is(const tok *t, const char *w)
@@ -195,26 +198,18 @@ static bool word_in(const tok *t, const char *const *list, size_t n)
 
 #define NELEM(a) (sizeof(a) / sizeof(*(a)))
 
-static int cmp_word(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
 static bool is_content(const tok *t)
 {
-	char w[32];
-	if (t->kind != T_WORD || t->wlen < 3 || t->wlen >= sizeof w)
+	if (t->kind != T_WORD || t->wlen < 3 || t->wlen > MAX_CONTENT_WORD)
 		return false;
 	for (size_t i = 0; i < t->wlen; i++) {
 		if (t->w[i] < 'a' || t->w[i] > 'z')
 			return false;
 	}
-	memcpy(w, t->w, t->wlen);
-	w[t->wlen] = '\0';
-	if (bsearch(w, stopwords, NELEM(stopwords), sizeof *stopwords, cmp_word) != NULL)
+	if (word_in(t, stopwords, NELEM(stopwords)))
 		return false;
 	for (size_t i = 0; i < NELEM(numbers); i++) {
-		if (strcmp(w, numbers[i].w) == 0)
+		if (word_is(t, numbers[i].w))
 			return false;
 	}
 	return true;
@@ -814,12 +809,15 @@ static void flush_run(parser *ps, run *r)
 
 static void run_add(run *r, size_t i, const tok *t)
 {
-	if (!r->open) {
+	bool content = is_content(t);
+	if (!r->open || (!r->content && content)) {
 		r->open = true;
-		r->start = i;
+		r->start = i; /* the reported name starts at the first content word ("comí choclo" → "choclo") */
+		r->end = i + 1;
 	}
-	r->end = i + 1;
-	r->content = r->content || is_content(t);
+	if (content)
+		r->end = i + 1; /* … and ends at the last one ("guiso de" → "guiso") */
+	r->content = r->content || content;
 }
 
 /* Skips fillers between a quantity/unit and the food ("2 tazas grandes de …"). */
@@ -893,10 +891,14 @@ static void read_segment(parser *ps, size_t i, size_t end)
 			continue;
 		}
 		if (pq.has_qty) {
-			/* A quantity with no known food after it: the quantity opens an unknown run ("2 choclos"). */
-			r.open = true;
-			r.start = i; /* the name is the food words; the quantity travels in r.pq */
-			r.pq = pq;
+			/* A quantity with no known food after it opens an unknown run ("2 choclos"): the name is the
+			 * food words, the quantity travels in r.pq. A number word there was likely no quantity at all
+			 * ("voy a comer", "una vez"), so the run only opens if a content word follows. */
+			if (ps->toks[pq.start].kind == T_NUM || is_content(t)) {
+				r.open = true;
+				r.start = i;
+				r.pq = pq;
+			}
 			pq = (pending){ 0 };
 			after_food = false;
 		}

@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 
 #include "caloria/fooddb.h"
+#include "caloria/foodcli.h"
 #include "caloria/foodparse.h"
 
 #ifndef FOOD_FIXTURES
@@ -605,4 +607,79 @@ Test(foodparse, spec_examples_data, .fini = teardown)
 		cr_expect_eq(a.nitems, ex[i].items, "\"%s\": %zu items", ex[i].text, a.nitems);
 		cr_expect_eq(a.nmatched, a.nitems, "\"%s\": all matched", ex[i].text);
 	}
+}
+
+/* ---- the `caloria food` command (src/services/foodcli.c) ------------------------------------------- */
+
+static char *read_all_stream(FILE *f)
+{
+	static char buf[16384];
+	fflush(stdout);
+	fflush(stderr);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *fixture_dir(void)
+{
+	static char dir[1024];
+	const char *d = getenv("CALORIA_FOOD_FIXTURES");
+	snprintf(dir, sizeof dir, "%s/ok", d ? d : FOOD_FIXTURES);
+	return dir;
+}
+
+Test(foodcli, json, .init = cr_redirect_stdout)
+{
+	char *argv[] = { "--json", "2", "huevos", "y", "un", "alfajor" };
+	cr_assert_eq(cal_foodcli_main(fixture_dir(), 6, argv), 0);
+	char *out = read_all_stream(cr_get_redirected_stdout());
+	struct json_object *o = json_tokener_parse(out);
+	cr_assert_not_null(o, "output is JSON: %s", out);
+	struct json_object *total, *kcal, *items;
+	cr_assert(json_object_object_get_ex(o, "total", &total));
+	cr_assert(json_object_object_get_ex(total, "kcal", &kcal));
+	cr_expect_float_eq(json_object_get_double(kcal), 143.0, 1e-9); /* 2 × 50 g × 143 kcal/100 g */
+	cr_assert(json_object_object_get_ex(o, "items", &items));
+	cr_expect_eq(json_object_array_length(items), 2);
+	json_object_put(o);
+}
+
+Test(foodcli, table, .init = cr_redirect_stdout)
+{
+	char *argv[] = { "milanesa con puré" };
+	cr_assert_eq(cal_foodcli_main(fixture_dir(), 1, argv), 0);
+	char *out = read_all_stream(cr_get_redirected_stdout());
+	cr_expect(strstr(out, "milanesa") != NULL && strstr(out, "recipe:milanesa") != NULL, "%s", out);
+	cr_expect(strstr(out, "puré") != NULL && strstr(out, "ndb:11934") != NULL, "%s", out);
+	cr_expect(strstr(out, "status food_logged") != NULL, "%s", out);
+}
+
+Test(foodcli, unclear_and_check, .init = cr_redirect_stdout)
+{
+	char *argv[] = { "con mucho amor" };
+	cr_assert_eq(cal_foodcli_main(fixture_dir(), 1, argv), 0);
+	char *check[] = { "--check" };
+	cr_assert_eq(cal_foodcli_main(fixture_dir(), 1, check), 0);
+	char *out = read_all_stream(cr_get_redirected_stdout());
+	cr_expect(strstr(out, "status food_unclear") != NULL, "%s", out);
+	cr_expect(strstr(out, "food tables OK: 52 foods (6 recipes)") != NULL, "%s", out);
+}
+
+Test(foodcli, errors, .init = cr_redirect_stderr)
+{
+	char *none[] = { NULL };
+	cr_expect_eq(cal_foodcli_main(fixture_dir(), 0, none), 2, "no text");
+	char *bad[] = { "--frobnicate", "huevo" };
+	cr_expect_eq(cal_foodcli_main(fixture_dir(), 2, bad), 2, "unknown option");
+	char *ok[] = { "huevo" };
+	cr_expect_eq(cal_foodcli_main("/nonexistent/caloria-data", 1, ok), 1, "tables missing");
+	char big[1200];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	char *toolong[] = { big };
+	cr_expect_eq(cal_foodcli_main(fixture_dir(), 1, toolong), 2, "text over the limit");
+	char *err = read_all_stream(cr_get_redirected_stderr());
+	cr_expect(strstr(err, "unknown option --frobnicate") != NULL, "%s", err);
+	cr_expect(strstr(err, "cannot open") != NULL, "%s", err);
 }
