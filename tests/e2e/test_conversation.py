@@ -276,5 +276,58 @@ def media_is_not_faked():
     eq(count("food_logs", c.user_where(s)), 0, "nothing logged")
 
 
+@test
+def field_actions_when_enabled():
+    s = sid("actions")
+    c.profile_user(s)
+    ok("actions" not in dig(say(s, "hoy"), "content"), "no actions by default")
+    lib.conf_set("manychat", "field_actions", "true")
+    try:
+        lib.reload_pool()
+        doc = say(s, "200 g de pollo a la plancha")
+        acts = {a["field_name"]: a["value"] for a in dig(doc, "content.actions")}
+        ok(all(a["action"] == "set_field_value" for a in dig(doc, "content.actions")), "set_field_value")
+        ok(len(acts) <= 5, "at most 5")
+        eq(acts.get("caloria_daily_goal"), 1770, "goal")
+        eq(acts.get("caloria_kcal_today"), dig(doc, "caloria.day.consumed_kcal"), "kcal today")
+        eq(acts.get("caloria_quiz_completed"), True, "quiz completed")
+        eq(acts.get("caloria_subscription"), "trial", "subscription")
+    finally:
+        lib.conf_set("manychat", "field_actions", "false")
+        lib.reload_pool()
+
+
+@test
+def channel_shapes():
+    s = sid("channel")
+    doc = say(s, "ayuda", channel="facebook")
+    ok("type" not in dig(doc, "content"), "facebook omits content.type")
+    eq(dig(doc, "content.quick_replies"), [], "facebook has quick_replies")
+    doc = say(s, "ayuda", channel="instagram")
+    eq(dig(doc, "content.type"), "instagram", "instagram type")
+    doc = say(s, "ayuda")
+    eq(dig(doc, "content.type"), lib.conf_get("manychat", "channel") or "telegram", "configured channel")
+    ok("quick_replies" not in dig(doc, "content"), "no quick replies on telegram")
+
+
+@test
+def rate_limited_reply():
+    s = sid("flood")
+    limit = int(lib.conf_get("ratelimit", "webhook_per_min") or 100)
+    last = None
+    for _ in range(limit + 1):
+        last = c.webhook({"id": s, "text": "ayuda", "locale": "en_US"})
+        if last.status == 429:
+            break
+    eq(last.status, 429, "over the limit")
+    ok(last.header("Retry-After"), "Retry-After")
+    doc = last.json()
+    eq(dig(doc, "error.code"), "rate_limited", "code")
+    eq(st(doc), "rate_limited", "caloria.status")
+    ok("too fast" in dig(doc, "message"), "v2 text: %r" % dig(doc, "message"))
+    status(say(sid("flood-other"), "ayuda") and c.webhook({"id": sid("flood-other"), "text": "ayuda"}), 200,
+           "another subscriber is not limited")
+
+
 if __name__ == "__main__":
     sys.exit(lib.main())
