@@ -64,8 +64,11 @@ static void fini(void)
 	cal_resp_free(&resp);
 	cal_db_free(ctx.db);
 	if (ctx.shm != NULL) {
+		char lock[sizeof cache_file + 8];
 		cal_shm_close(ctx.shm);
 		unlink(cache_file);
+		snprintf(lock, sizeof lock, "%s.lock", cache_file); /* cal_shm_open's creation lock */
+		unlink(lock);
 	}
 	cal_arena_free(&arena);
 }
