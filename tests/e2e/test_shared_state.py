@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the pool-wide state (SPEC §4.4, §12, §13): rate limits, metrics and the cache are
+shared by every worker process, so their numbers are exact however requests spread over the pool.
+
+The suite starts its own pool of 4 workers on the test database (same config as the stack, through
+CALORIA_* overrides: its own cache file, run directory and log), and talks FastCGI to it directly, so no
+other suite's traffic can touch its counters. Needs the environment tests/run provides (CALORIA_E2E_CONF,
+CALORIA_E2E_BUILD). Ends with `N passed, M failed`.
+"""
+
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lib  # noqa: E402
+from fcgi_client import FastCGIClient  # noqa: E402
+
+WORKERS = 4
+LIMIT = 100  # ratelimit.webhook_per_min used by this suite
+
+
+class Pool:
+    """A 4-worker pool with a private shared segment; config from the stack's file plus overrides."""
+
+    def __init__(self):
+        if not lib.CONF:
+            lib.skip("CALORIA_E2E_CONF is not set (run through tests/run)")
+        self.dir = tempfile.mkdtemp(prefix="caloria-shm-e2e-")
+        self.sock = os.path.join(self.dir, "caloria.sock")
+        self.log = os.path.join(self.dir, "caloria.log")
+        env = dict(os.environ)
+        env.update({
+            "CALORIA_CACHE_PATH": os.path.join(self.dir, "caloria.cache"),
+            "CALORIA_CACHE_SIZE_MB": "16",
+            "CALORIA_CACHE_WARM_TOP": "0",
+            "CALORIA_PATHS_RUN_DIR": self.dir,
+            "CALORIA_LOG_FILE": self.log,
+            "CALORIA_RATELIMIT_WEBHOOK_PER_MIN": str(LIMIT),
+        })
+        binary = os.path.join(lib.BUILD, "caloria.fcgi")
+        self.stderr = open(os.path.join(self.dir, "stderr.log"), "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--config", lib.CONF, "--listen", "unix:" + self.sock, "--workers", str(WORKERS),
+             "--allow-root"], env=env, stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr)
+        self.client = FastCGIClient("unix:" + self.sock, timeout=30)
+        lib.wait_for(lambda: os.path.exists(self.sock), 30, "the pool's socket")
+        lib.wait_for(lambda: len(self.workers()) == WORKERS, 30, "%d workers" % WORKERS)
+        lib.wait_for(lambda: self.client.http("GET", "/health/live").status == 200, 30, "/health/live")
+
+    def workers(self):
+        out = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open("/proc/%s/stat" % name) as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                fields = stat[stat.rindex(")") + 2:].split()
+                if int(fields[1]) == self.proc.pid and fields[0] != "Z":
+                    out.append(int(name))
+        return sorted(out)
+
+    def http(self, method, path, body=b"", headers=None):
+        return self.client.http(method, path, body, headers)
+
+    def metrics(self):
+        r = self.http("GET", "/health/metrics")
+        lib.status(r, 200, "GET /health/metrics")
+        return r.json()
+
+    def access_pids(self, route):
+        """Which worker pids wrote access lines for route."""
+        pids = set()
+        with open(self.log, errors="replace") as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if row.get("msg") == "access" and row.get("route") == route:
+                    pids.add(row.get("pid"))
+        return pids
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def message(pool, subscriber, text):
+    body = json.dumps({"id": subscriber, "text": text}).encode()
+    return pool.http("POST", "/webhook/manychat", body,
+                     {"Content-Type": "application/json", **lib.webhook_headers()})
+
+
+@lib.test
+def rate_limit_is_exact_across_workers():
+    pool = Pool()
+    try:
+        subscriber = "rl%d" % (time.time() * 1000)
+        other = subscriber + "x"
+        # 100 messages in parallel over 4 workers: all answered normally.
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            statuses = list(ex.map(lambda i: message(pool, subscriber, "hola %d" % i).status, range(LIMIT)))
+        lib.eq(statuses.count(200), LIMIT, "the first %d messages are answered" % LIMIT)
+        served_by = pool.access_pids("webhook_manychat")
+        lib.ok(len(served_by) >= 2, "messages were spread over several workers (%r)" % served_by)
+        # The 101st, whichever worker takes it, is limited.
+        r = message(pool, subscriber, "hola otra vez")
+        lib.status(r, 429, "the 101st message")
+        lib.ok(r.header("Retry-After") and int(r.header("Retry-After")) >= 1, "Retry-After is set")
+        doc = r.json()
+        lib.eq(lib.dig(doc, "error.code"), "rate_limited", "error code")
+        lib.eq(doc.get("version"), "v2", "ManyChat still gets a v2 block")
+        lib.ok(doc.get("message"), "the v2 block carries the 'too fast' text")
+        # A different subscriber is not affected.
+        lib.status(message(pool, other, "hola"), 200, "another subscriber")
+    finally:
+        pool.close()
+
+
+@lib.test
+def metrics_totals_equal_requests_sent():
+    pool = Pool()
+    try:
+        sent = {"health_live": 0, "unmatched": 0}
+        jobs = [("GET", "/health/live", "health_live")] * 57 + [("GET", "/no/such/path", "unmatched")] * 13
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            for method, path, route in jobs:
+                sent[route] += 1
+            results = list(ex.map(lambda j: pool.http(j[0], j[1]).status, jobs))
+        lib.eq(results.count(200), 57, "every /health/live answered")
+        lib.eq(results.count(404), 13, "every unknown path got 404")
+        lib.ok(len(pool.access_pids("health_live")) >= 2, "requests were spread over several workers")
+        doc = pool.metrics()
+        for route, n in sent.items():
+            lib.eq(lib.dig(doc, "requests.%s.total" % route), n, "JSON total for %s" % route)
+        lib.eq(lib.dig(doc, "requests.health_live.by_status.2xx"), 57, "health_live 2xx")
+        lib.eq(lib.dig(doc, "requests.unmatched.by_status.4xx"), 13, "unmatched 4xx")
+        prom = pool.http("GET", "/metrics")
+        lib.status(prom, 200, "GET /metrics")
+        body = prom.body.decode()
+        for route, n in sent.items():
+            total = 0
+            for line in body.splitlines():
+                if line.startswith("caloria_http_requests_total{") and 'route="%s"' % route in line:
+                    total += int(float(line.rsplit(" ", 1)[1]))
+            lib.eq(total, n, "Prometheus total for %s" % route)
+        # The histogram counts the same requests.
+        count_line = [l for l in body.splitlines()
+                      if l.startswith('caloria_http_request_duration_seconds_count{route="health_live"')]
+        lib.ok(count_line, "a latency histogram for health_live")
+        lib.eq(int(float(count_line[0].rsplit(" ", 1)[1])), sent["health_live"], "histogram count")
+        nf = [l for l in body.splitlines() if l.startswith('caloria_errors_total{code="not_found"')]
+        lib.ok(nf, "an errors_total series for not_found")
+        lib.eq(int(float(nf[0].rsplit(" ", 1)[1])), sent["unmatched"], "not_found errors counted once each")
+    finally:
+        pool.close()
+
+
+@lib.test
+def food_analysis_cache_is_shared():
+    pool = Pool()
+    try:
+        text = "2 huevos revueltos y una tostada con manteca"
+        before = pool.http("GET", "/health/cache").json()
+        # Complete two profiles through the form quiz, then log the same text from both.
+        base = "cache%d" % (time.time() * 1000)
+        quiz = {"gender": "female", "age": 30, "weight": 60, "height": 165, "activity_level": 2, "goal": 2}
+        for s in (base + "a", base + "b"):
+            body = json.dumps({"id": s, "quiz": quiz}).encode()
+            r = pool.http("POST", "/webhook/manychat", body,
+                          {"Content-Type": "application/json", **lib.webhook_headers()})
+            lib.eq(lib.dig(r.json(), "caloria.status"), "quiz_completed", "form quiz for %s" % s)
+        first = message(pool, base + "a", text).json()
+        second = message(pool, base + "b", text).json()
+        lib.eq(lib.dig(first, "caloria.status"), "food_logged", "first log")
+        lib.eq(lib.dig(second, "caloria.status"), "food_logged", "second log")
+        lib.eq(lib.dig(first, "caloria.analysis.total"), lib.dig(second, "caloria.analysis.total"),
+               "a cache hit gives the same numbers")
+        after = pool.http("GET", "/health/cache").json()
+        lib.ok(after["hits"] >= before["hits"] + 1, "the second analysis was a hit (%r -> %r)" % (before, after))
+        lib.ok(after["entries"] >= 1, "entries are counted")
+    finally:
+        pool.close()
+
+
+if __name__ == "__main__":
+    sys.exit(lib.main())
