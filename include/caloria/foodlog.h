@@ -48,6 +48,16 @@ typedef struct cal_logged {
 cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
 			   cal_day *day, cal_logged *out);
 
+/*
+ * confirm:<id> / cancel:<id> (SPEC §7.3) of a pending analysis of user_id: confirm writes its food log and
+ * the day's totals (like cal_foodlog_record, without counting the analysis again: count it with
+ * cal_foodlog_count_analysis when it is made) and marks it logged; cancel marks it cancelled. One
+ * transaction (the caller's when open). CAL_ERR_NOT_FOUND when the analysis is not pending or not the user's.
+ * day: as for cal_foodlog_record (may be NULL); meal receives the analysis' totals (may be NULL).
+ */
+cal_err cal_foodlog_resolve(cal_db *db, cal_arena *a, long long user_id, long long analysis_id, bool confirm,
+			    const char *date, int goal_kcal, cal_day *day, cal_meal *meal, cal_logged *out);
+
 /* Adds 1 to the day's analyses_count without a log (an analysis that produced nothing to log). */
 cal_err cal_foodlog_count_analysis(cal_db *db, long long user_id, const char *date);
 

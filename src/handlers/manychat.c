@@ -684,6 +684,69 @@ static cal_err log_food_text(mc *m)
 	return CAL_OK;
 }
 
+/* A number with one decimal in the JSON text (1530.4, not 1530.4000000000001). */
+static struct json_object *num1(double v)
+{
+	char t[32];
+
+	snprintf(t, sizeof t, "%.1f", v);
+	return json_object_new_double_s(v, t);
+}
+
+/* confirm:<id> / cancel:<id> of a low-confidence analysis (§7.3). */
+static cal_err resolve_pending(mc *m, long long analysis_id, bool confirm)
+{
+	cal_meal meal;
+	cal_logged logged;
+	struct json_object *items, *total, *analysis;
+	cal_err err = cal_foodlog_resolve(m->db, m->a, m->user.id, analysis_id, confirm, m->user.today.date,
+					  m->user.targets.daily_goal, &m->user.today, &meal, &logged);
+
+	if (err == CAL_ERR_NOT_FOUND) {
+		say(m, CAL_MSG_ANALYSIS_GONE);
+		cal_reply_status(m->reply, "error");
+		return CAL_OK;
+	}
+	if (err != CAL_OK)
+		return err;
+	if (!confirm) {
+		say(m, CAL_MSG_FOOD_CANCELLED);
+		cal_reply_status(m->reply, "help");
+		return CAL_OK;
+	}
+	metric(m, cal_arena_printf(m->a, "food_logs_%s", meal.source != NULL ? meal.source : "text"));
+	items = json_tokener_parse(meal.items_json);
+	if (items == NULL || !json_object_is_type(items, json_type_array)) {
+		json_object_put(items);
+		items = json_object_new_array();
+	}
+	total = json_object_new_object();
+	json_object_object_add(total, "kcal", num1(meal.kcal));
+	json_object_object_add(total, "protein_g", num1(meal.protein_g));
+	json_object_object_add(total, "carbs_g", num1(meal.carbs_g));
+	json_object_object_add(total, "fat_g", num1(meal.fat_g));
+	json_object_object_add(total, "fiber_g", num1(meal.fiber_g));
+	say_meal(m, items, total);
+	say_progress(m, &m->user.today);
+	say_recommendations(m, &m->user.today);
+	analysis = json_object_new_object();
+	json_object_object_add(analysis, "id", json_object_new_int64(logged.analysis_id));
+	json_object_object_add(analysis, "source", json_object_new_string(meal.source != NULL ? meal.source : "text"));
+	json_object_object_add(analysis, "provider",
+			       json_object_new_string(meal.provider != NULL ? meal.provider : "table"));
+	json_object_object_add(analysis, "confidence",
+			       json_object_new_double_s(meal.confidence, cal_arena_printf(m->a, "%.2f", meal.confidence)));
+	if (meal.transcript != NULL)
+		json_object_object_add(analysis, "transcript", json_object_new_string(meal.transcript));
+	json_object_object_add(analysis, "items", items);
+	json_object_object_add(analysis, "total", total);
+	json_object_object_add(analysis, "food_log_id", json_object_new_int64(logged.food_log_id));
+	cal_reply_put(m->reply, "analysis", analysis);
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+	cal_reply_status(m->reply, "food_logged");
+	return CAL_OK;
+}
+
 /* ---- commands --------------------------------------------------------------------------------------- */
 
 static cal_err show_status(mc *m)
@@ -749,10 +812,7 @@ static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 		return help(m, CAL_MSG_HOW_TO_LOG);
 	case CAL_CMD_CONFIRM:
 	case CAL_CMD_CANCEL:
-		/* Only photo analyses wait for confirmation, and this build logs text at once: none is pending. */
-		say(m, CAL_MSG_ANALYSIS_GONE);
-		cal_reply_status(m->reply, "error");
-		return CAL_OK;
+		return resolve_pending(m, arg->analysis_id, cmd == CAL_CMD_CONFIRM);
 	case CAL_CMD_SUBSCRIBE: /* the payment link (§9.2) is not part of this module: show what the bot does */
 	case CAL_CMD_HELP:
 	default:

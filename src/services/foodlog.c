@@ -42,6 +42,62 @@ static cal_err tx_end(cal_db *db, bool own, cal_err err)
 	return err;
 }
 
+static const char log_insert_sql[] =
+	"INSERT INTO food_logs (user_id, local_date, logged_at, source, raw_input, items, kcal, protein_g,"
+	" carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence, caption, analysis_id)"
+	" VALUES (?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char day_upsert_sql[] =
+	"INSERT INTO daily_stats (user_id, local_date, total_calories, total_protein, total_carbs,"
+	" total_fat, total_fiber, total_sodium, meals_logged, analyses_count, goal_calories)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON DUPLICATE KEY UPDATE"
+	" total_calories = total_calories + VALUES(total_calories),"
+	" total_protein = total_protein + VALUES(total_protein),"
+	" total_carbs = total_carbs + VALUES(total_carbs), total_fat = total_fat + VALUES(total_fat),"
+	" total_fiber = total_fiber + VALUES(total_fiber), total_sodium = total_sodium + VALUES(total_sodium),"
+	" meals_logged = meals_logged + 1, analyses_count = analyses_count + VALUES(analyses_count),"
+	" goal_calories = COALESCE(VALUES(goal_calories), goal_calories), updated_at = UTC_TIMESTAMP()";
+static const char first_log_sql[] =
+	"INSERT INTO activity_log (user_id, event) SELECT ?, 'first_food_log' FROM DUAL WHERE NOT EXISTS"
+	" (SELECT 1 FROM activity_log WHERE user_id = ? AND event = 'first_food_log')";
+static const char link_log_sql[] =
+	"UPDATE analyses SET status = 'logged', food_log_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?";
+
+/* The food_logs row of an analysis already stored as out->analysis_id, its link, and the day's totals. */
+static cal_err insert_log(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
+			  cal_logged *out)
+{
+	cal_dbresult res = {0};
+	cal_dbv goal = goal_kcal > 0 ? CAL_DB_INT(goal_kcal) : CAL_DB_NULL;
+	cal_err err;
+
+	cal_dbv l[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input),
+		       CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
+		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
+		       CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence), CAL_DB_STR(m->caption),
+		       CAL_DB_INT(out->analysis_id)};
+	err = cal_db_exec(db, log_insert_sql, l, 15, &res);
+	if (err != CAL_OK)
+		return err;
+	out->food_log_id = (long long)res.insert_id;
+	cal_dbv k[] = {CAL_DB_INT(out->food_log_id), CAL_DB_INT(out->analysis_id)};
+	err = cal_db_exec(db, link_log_sql, k, 2, NULL);
+	if (err != CAL_OK)
+		return err;
+	cal_dbv d[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
+		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
+		       CAL_DB_INT(m->count_analysis ? 1 : 0), goal};
+	err = cal_db_exec(db, day_upsert_sql, d, 10, &res);
+	if (err != CAL_OK)
+		return err;
+	out->first_of_day = res.affected == 1;
+	/* Only a day's first log can be the first ever, so the existence check runs at most once a day. */
+	if (out->first_of_day) {
+		cal_dbv f[] = {CAL_DB_INT(user_id), CAL_DB_INT(user_id)};
+		err = cal_db_exec(db, first_log_sql, f, 2, NULL);
+	}
+	return err;
+}
+
 static cal_err insert_rows(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
 			   cal_logged *out)
 {
@@ -49,26 +105,7 @@ static cal_err insert_rows(cal_db *db, long long user_id, const char *date, int 
 		"INSERT INTO analyses (user_id, source, status, raw_input, caption, transcript, items, kcal,"
 		" protein_g, carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence)"
 		" VALUES (?, ?, 'logged', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	static const char log_sql[] =
-		"INSERT INTO food_logs (user_id, local_date, logged_at, source, raw_input, items, kcal, protein_g,"
-		" carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence, caption, analysis_id)"
-		" VALUES (?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	static const char link_sql[] = "UPDATE analyses SET food_log_id = ? WHERE id = ?";
-	static const char day_sql[] =
-		"INSERT INTO daily_stats (user_id, local_date, total_calories, total_protein, total_carbs,"
-		" total_fat, total_fiber, total_sodium, meals_logged, analyses_count, goal_calories)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON DUPLICATE KEY UPDATE"
-		" total_calories = total_calories + VALUES(total_calories),"
-		" total_protein = total_protein + VALUES(total_protein),"
-		" total_carbs = total_carbs + VALUES(total_carbs), total_fat = total_fat + VALUES(total_fat),"
-		" total_fiber = total_fiber + VALUES(total_fiber), total_sodium = total_sodium + VALUES(total_sodium),"
-		" meals_logged = meals_logged + 1, analyses_count = analyses_count + VALUES(analyses_count),"
-		" goal_calories = COALESCE(VALUES(goal_calories), goal_calories), updated_at = UTC_TIMESTAMP()";
-	static const char first_sql[] =
-		"INSERT INTO activity_log (user_id, event) SELECT ?, 'first_food_log' FROM DUAL WHERE NOT EXISTS"
-		" (SELECT 1 FROM activity_log WHERE user_id = ? AND event = 'first_food_log')";
 	cal_dbresult res = {0};
-	cal_dbv goal = goal_kcal > 0 ? CAL_DB_INT(goal_kcal) : CAL_DB_NULL;
 	cal_err err;
 
 	cal_dbv a[] = {CAL_DB_INT(user_id), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input), CAL_DB_STR(m->caption),
@@ -79,32 +116,23 @@ static cal_err insert_rows(cal_db *db, long long user_id, const char *date, int 
 	if (err != CAL_OK)
 		return err;
 	out->analysis_id = (long long)res.insert_id;
-	cal_dbv l[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input),
-		       CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
-		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
-		       CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence), CAL_DB_STR(m->caption),
-		       CAL_DB_INT(out->analysis_id)};
-	err = cal_db_exec(db, log_sql, l, 15, &res);
-	if (err != CAL_OK)
-		return err;
-	out->food_log_id = (long long)res.insert_id;
-	cal_dbv k[] = {CAL_DB_INT(out->food_log_id), CAL_DB_INT(out->analysis_id)};
-	err = cal_db_exec(db, link_sql, k, 2, NULL);
-	if (err != CAL_OK)
-		return err;
-	cal_dbv d[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
-		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
-		       CAL_DB_INT(m->count_analysis ? 1 : 0), goal};
-	err = cal_db_exec(db, day_sql, d, 10, &res);
-	if (err != CAL_OK)
-		return err;
-	out->first_of_day = res.affected == 1;
-	/* Only a day's first log can be the first ever, so the existence check runs at most once a day. */
-	if (out->first_of_day) {
-		cal_dbv f[] = {CAL_DB_INT(user_id), CAL_DB_INT(user_id)};
-		err = cal_db_exec(db, first_sql, f, 2, NULL);
-	}
-	return err;
+	return insert_log(db, user_id, date, goal_kcal, m, out);
+}
+
+/* Adds the meal to day (values read under the user's row lock), as the database just did. */
+static void advance_day(cal_day *day, const cal_meal *m, int goal_kcal)
+{
+	day->kcal = round1(day->kcal + m->kcal);
+	day->protein_g = round1(day->protein_g + m->protein_g);
+	day->carbs_g = round1(day->carbs_g + m->carbs_g);
+	day->fat_g = round1(day->fat_g + m->fat_g);
+	day->fiber_g = round1(day->fiber_g + m->fiber_g);
+	day->sodium_mg = round1(day->sodium_mg + m->sodium_mg);
+	day->meals++;
+	if (m->count_analysis)
+		day->analyses++;
+	if (goal_kcal > 0)
+		day->goal_kcal = goal_kcal;
 }
 
 cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
@@ -118,19 +146,83 @@ cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int 
 	if (err != CAL_OK)
 		return err;
 	err = tx_end(db, own, insert_rows(db, user_id, date, goal_kcal, m, out));
-	if (err != CAL_OK || day == NULL)
+	if (err == CAL_OK && day != NULL)
+		advance_day(day, m, goal_kcal);
+	return err;
+}
+
+/* Reads a pending analysis of the user, locked; CAL_ERR_NOT_FOUND when it is not pending (or not theirs). */
+static cal_err pending_analysis(cal_db *db, cal_arena *a, long long user_id, long long analysis_id, cal_meal *m)
+{
+	static const char sql[] =
+		"SELECT source, raw_input, caption, transcript, items, kcal, protein_g, carbs_g, fat_g, fiber_g,"
+		" sodium_mg, provider, confidence FROM analyses WHERE id = ? AND user_id = ? AND status = 'pending'"
+		" FOR UPDATE";
+	cal_dbrows rows = {0};
+	cal_dbv p[] = {CAL_DB_INT(analysis_id), CAL_DB_INT(user_id)};
+	cal_err err = cal_db_query(db, a, sql, p, 2, &rows);
+
+	if (err != CAL_OK)
 		return err;
-	day->kcal = round1(day->kcal + m->kcal);
-	day->protein_g = round1(day->protein_g + m->protein_g);
-	day->carbs_g = round1(day->carbs_g + m->carbs_g);
-	day->fat_g = round1(day->fat_g + m->fat_g);
-	day->fiber_g = round1(day->fiber_g + m->fiber_g);
-	day->sodium_mg = round1(day->sodium_mg + m->sodium_mg);
-	day->meals++;
-	if (m->count_analysis)
-		day->analyses++;
-	if (goal_kcal > 0)
-		day->goal_kcal = goal_kcal;
+	if (rows.nrows != 1)
+		return CAL_ERR_NOT_FOUND;
+	memset(m, 0, sizeof *m);
+	m->source = cal_db_cell(&rows, 0, 0);
+	m->raw_input = cal_db_cell(&rows, 0, 1);
+	m->caption = cal_db_cell(&rows, 0, 2);
+	m->transcript = cal_db_cell(&rows, 0, 3);
+	m->items_json = cal_db_cell(&rows, 0, 4) != NULL ? cal_db_cell(&rows, 0, 4) : "[]";
+	m->kcal = cal_db_cell_double(&rows, 0, 5, 0);
+	m->protein_g = cal_db_cell_double(&rows, 0, 6, 0);
+	m->carbs_g = cal_db_cell_double(&rows, 0, 7, 0);
+	m->fat_g = cal_db_cell_double(&rows, 0, 8, 0);
+	m->fiber_g = cal_db_cell_double(&rows, 0, 9, 0);
+	m->sodium_mg = cal_db_cell_double(&rows, 0, 10, 0);
+	m->provider = cal_db_cell(&rows, 0, 11);
+	m->confidence = cal_db_cell_double(&rows, 0, 12, 0);
+	m->count_analysis = false; /* counted when it was made */
+	return CAL_OK;
+}
+
+static cal_err resolve(cal_db *db, cal_arena *a, long long user_id, long long analysis_id, bool confirm,
+		       const char *date, int goal_kcal, cal_meal *m, cal_logged *out)
+{
+	static const char cancel_sql[] =
+		"UPDATE analyses SET status = 'cancelled', updated_at = UTC_TIMESTAMP(3) WHERE id = ?";
+	cal_err err = pending_analysis(db, a, user_id, analysis_id, m);
+
+	if (err != CAL_OK)
+		return err;
+	out->analysis_id = analysis_id;
+	if (confirm)
+		return insert_log(db, user_id, date, goal_kcal, m, out);
+	cal_dbv p[] = {CAL_DB_INT(analysis_id)};
+	return cal_db_exec(db, cancel_sql, p, 1, NULL);
+}
+
+cal_err cal_foodlog_resolve(cal_db *db, cal_arena *a, long long user_id, long long analysis_id, bool confirm,
+			    const char *date, int goal_kcal, cal_day *day, cal_meal *meal, cal_logged *out)
+{
+	cal_meal m;
+	bool own = false;
+	cal_err err;
+
+	memset(out, 0, sizeof *out);
+	memset(&m, 0, sizeof m);
+	err = tx_begin(db, &own);
+	if (err != CAL_OK)
+		return err;
+	err = resolve(db, a, user_id, analysis_id, confirm, date, goal_kcal, &m, out);
+	/* A stale confirm is not a failed transaction: close it normally. */
+	if (err == CAL_ERR_NOT_FOUND)
+		return tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE;
+	err = tx_end(db, own, err);
+	if (err != CAL_OK)
+		return err;
+	if (confirm && day != NULL)
+		advance_day(day, &m, goal_kcal);
+	if (meal != NULL)
+		*meal = m;
 	return CAL_OK;
 }
 

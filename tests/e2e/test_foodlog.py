@@ -163,5 +163,43 @@ def quiz_user_cannot_log_yet():
     eq(count("food_logs", c.user_where(s)), 0, "nothing logged")
 
 
+def pending_analysis(subscriber, kcal):
+    """A low-confidence photo analysis waiting for confirmation, as the photo path stores it (§7.3)."""
+    items = '[{"name": "milanesa", "quantity": 1, "unit": "unit", "grams": 150, "kcal": %.1f, "protein_g": 20,' \
+            ' "carbs_g": 10, "fat_g": 12, "fiber_g": 1, "matched": true}]' % kcal
+    lib.sql("INSERT INTO analyses (user_id, source, status, raw_input, items, kcal, protein_g, carbs_g, fat_g,"
+            " fiber_g, sodium_mg, provider, confidence) SELECT id, 'image', 'pending', 'photo', %s, %.1f, 20, 10,"
+            " 12, 1, 300, 'gemini', 0.40 FROM users WHERE subscriber_id = %s" % (c.q(items), kcal, c.q(subscriber)))
+    return int(scalar("SELECT MAX(id) FROM analyses WHERE " + c.user_where(subscriber)))
+
+
+@test
+def confirm_and_cancel_pending():
+    s, other = sid("confirm"), sid("confirm-other")
+    c.profile_user(s)
+    c.profile_user(other)
+    a1, a2 = pending_analysis(s, 412.4), pending_analysis(s, 100.0)
+    foreign = pending_analysis(other, 50.0)
+    doc = say(s, payload="confirm:%d" % a1)
+    eq(st(doc), "food_logged", "confirm logs it")
+    eq(dig(doc, "caloria.analysis.id"), a1, "analysis id")
+    eq(dig(doc, "caloria.analysis.source"), "image", "source")
+    eq(dig(doc, "caloria.analysis.total.kcal"), 412.4, "total")
+    eq(dig(doc, "caloria.day.consumed_kcal"), 412, "day")
+    row = day_row(s)
+    eq((row["kcal"], row["meals"], row["analyses"]), (412.4, 1, 0), "day totals; counted when made, not again")
+    eq(scalar("SELECT CONCAT(status, ':', food_log_id) FROM analyses WHERE id = %d" % a1),
+       "logged:%d" % dig(doc, "caloria.analysis.food_log_id"), "analysis logged and linked")
+    eq(st(say(s, payload="confirm:%d" % a1)), "error", "a second confirm does nothing")
+    eq(count("food_logs", c.user_where(s)), 1, "one log")
+    doc = say(s, payload="cancel:%d" % a2)
+    eq(scalar("SELECT status FROM analyses WHERE id = %d" % a2), "cancelled", "cancelled")
+    eq(st(say(s, payload="confirm:%d" % a2)), "error", "a cancelled analysis cannot be confirmed")
+    eq(st(say(s, payload="confirm:%d" % foreign)), "error", "another user's analysis")
+    eq(scalar("SELECT status FROM analyses WHERE id = %d" % foreign), "pending", "left alone")
+    eq(count("food_logs", c.user_where(s)), 1, "still one log")
+    eq(day_row(s)["kcal"], logs_sum(s), "daily_stats equals the logs")
+
+
 if __name__ == "__main__":
     sys.exit(lib.main())
