@@ -42,6 +42,9 @@ cal_err cal_ctx_init(cal_ctx *ctx, const char *config_path)
 	if (e != CAL_OK) {
 		cal_conf_issues_print(&issues, stderr);
 		cal_conf_issues_free(&issues);
+		cal_conf_free(&ctx->conf);
+		free(ctx->conf_path);
+		ctx->conf_path = NULL;
 		return e;
 	}
 	cal_conf_issues_free(&issues);
