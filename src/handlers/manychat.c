@@ -947,7 +947,7 @@ static void reject(cal_ctx *ctx, cal_request *req, cal_response *resp, cal_err e
 		details = json_object_new_object();
 		json_object_object_add(details, "field", json_object_new_string(field));
 	}
-	cal_reply_error(r, error_member(req, e, NULL, details));
+	cal_reply_error(r, error_member(req, e, cal_err_message(e, lang), details));
 	send_reply(resp, cal_err_status(e), r);
 	cal_reply_free(r);
 	resp->err = e;
@@ -1014,7 +1014,7 @@ void cal_manychat_render_error(cal_ctx *ctx, const cal_request *req, cal_respons
 	}
 	cal_reply_text(r, cal_i18n(text, lang));
 	cal_reply_status(r, e == CAL_ERR_RATE_LIMITED ? "rate_limited" : "error");
-	cal_reply_error(r, error_member(req, e, message, NULL));
+	cal_reply_error(r, error_member(req, e, message != NULL ? message : cal_err_message(e, lang), NULL));
 	send_reply(resp, cal_err_status(e), r);
 	cal_reply_free(r);
 	resp->err = e;
