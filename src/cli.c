@@ -21,6 +21,7 @@
 #include "caloria/err.h"
 #include "caloria/foodcli.h"
 #include "caloria/migrate.h"
+#include "caloria/summary.h"
 #include "caloria/version.h"
 
 #define EXIT_USAGE 2
@@ -42,6 +43,9 @@ static int cmd_version(const char *config_path, int argc, char **argv);
 static const command commands[] = {
 	{"migrate", cmd_migrate, NULL, "migrate [--status]      apply pending schema migrations, or list them"},
 	{"food", cmd_food, NULL, "food [--json] \"TEXT\"    analyse a meal description offline and print the items"},
+	{"send-daily-summaries", cal_summary_cli_main, NULL,
+	 "send-daily-summaries [--date YYYY-MM-DD] [--dry-run]\n"
+	 "                          send yesterday's summary to every user who logged food (once per day)"},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it"},
 	{"version", NULL, cmd_version, "version                 print version, build and library versions"},
 };
