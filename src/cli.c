@@ -32,6 +32,7 @@ typedef struct command {
 	int (*run)(cal_ctx *ctx, int argc, char **argv);
 	int (*run_bare)(const char *config_path, int argc, char **argv);
 	const char *usage;
+	unsigned parts; /* CAL_CTX_* parts the command needs beyond config, log and database */
 } command;
 
 static int cmd_migrate(cal_ctx *ctx, int argc, char **argv);
@@ -41,13 +42,13 @@ static int cmd_version(const char *config_path, int argc, char **argv);
 
 /* argv[0] of every command function is the command name. */
 static const command commands[] = {
-	{"migrate", cmd_migrate, NULL, "migrate [--status]      apply pending schema migrations, or list them"},
-	{"food", cmd_food, NULL, "food [--json] \"TEXT\"    analyse a meal description offline and print the items"},
+	{"migrate", cmd_migrate, NULL, "migrate [--status]      apply pending schema migrations, or list them", 0},
+	{"food", cmd_food, NULL, "food [--json] \"TEXT\"    analyse a meal description offline and print the items", 0},
 	{"send-daily-summaries", cal_summary_cli_main, NULL,
 	 "send-daily-summaries [--date YYYY-MM-DD] [--dry-run]\n"
-	 "                          send yesterday's summary to every user who logged food (once per day)"},
-	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it"},
-	{"version", NULL, cmd_version, "version                 print version, build and library versions"},
+	 "                          send yesterday's summary to every user who logged food (once per day)", CAL_CTX_SHARED},
+	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it", 0},
+	{"version", NULL, cmd_version, "version                 print version, build and library versions", 0},
 };
 
 static void usage(FILE *out)
@@ -213,7 +214,7 @@ int main(int argc, char **argv)
 	}
 	if (cmd->run_bare != NULL)
 		return cmd->run_bare(config_path, argc - at, argv + at);
-	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
+	if (cal_ctx_init_ex(&ctx, config_path, cmd->parts) != CAL_OK) {
 		fprintf(stderr, "caloria %s: the configuration has errors (see above; `caloria check-config`)\n",
 			cmd->name);
 		cal_ctx_free(&ctx); /* the half-loaded conf is free-safe */

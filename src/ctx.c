@@ -32,6 +32,11 @@ static void open_shared(cal_ctx *ctx)
 
 cal_err cal_ctx_init(cal_ctx *ctx, const char *config_path)
 {
+	return cal_ctx_init_ex(ctx, config_path, CAL_CTX_SHARED);
+}
+
+cal_err cal_ctx_init_ex(cal_ctx *ctx, const char *config_path, unsigned parts)
+{
 	cal_conf_issues issues = {0};
 	cal_err e;
 
@@ -51,7 +56,8 @@ cal_err cal_ctx_init(cal_ctx *ctx, const char *config_path)
 	if (cal_log_init(ctx->conf.log_level, ctx->conf.log_file) != 0)
 		fprintf(stderr, "caloria: cannot open log file; logging to stderr\n");
 	ctx->db = cal_db_new(&ctx->conf);
-	open_shared(ctx);
+	if (parts & CAL_CTX_SHARED)
+		open_shared(ctx);
 	ctx->api = cal_api_new(&ctx->conf, ctx->shm);
 	return CAL_OK;
 }

@@ -37,6 +37,12 @@ typedef struct cal_ctx {
  * segment and the API clients. Food data are loaded lazily by cal_ctx_food().
  */
 cal_err cal_ctx_init(cal_ctx *ctx, const char *config_path);
+
+/* What cal_ctx_init_ex sets up beyond the configuration, logging and the database handle. */
+#define CAL_CTX_SHARED 0x1u /* map the shared cache file (workers; CLI commands that use the cache) */
+
+/* cal_ctx_init with a choice of parts: CLI commands that never touch the cache skip mapping it. */
+cal_err cal_ctx_init_ex(cal_ctx *ctx, const char *config_path, unsigned parts);
 void cal_ctx_free(cal_ctx *ctx);
 /* The food tables, loaded on first use; NULL (and logged) if the data files are broken. */
 struct cal_fooddb *cal_ctx_food(cal_ctx *ctx);
