@@ -14,13 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
-#include "caloria/cache.h"
 #include "caloria/command.h"
 #include "caloria/db.h"
 #include "caloria/foodlog.h"
 #include "caloria/foodparse.h"
+#include "caloria/foodtext.h"
 #include "caloria/handlers.h"
 #include "caloria/i18n.h"
 #include "caloria/log.h"
@@ -35,8 +33,6 @@
 #define SHORT_MAX_CHARS 64      /* locale, timezone, channel, message_type */
 #define PAYLOAD_MAX_CHARS 200
 #define QUIZ_TEXT_MAX_BYTES 8000 /* message_text of a quiz_response carries a JSON document */
-#define FOOD_CACHE_TTL_S 3600
-#define FOOD_CACHE_VALUE_MAX CAL_CACHE_MAX_ITEM
 
 /* The request, validated (§5.2). Strings point into the parsed JSON, which lives as long as the request. */
 typedef struct mc_input {
@@ -516,79 +512,6 @@ static cal_err undo(mc *m)
 
 /* ---- food text (§7.2) ------------------------------------------------------------------------------- */
 
-/*
- * The cache key: the text lower-cased with runs of white space folded (changes the parser ignores, so a
- * hit never changes a result), prefixed by the table's size so reloaded tables do not serve old results.
- * Long keys are hashed, as cache.h asks.
- */
-static char *food_cache_key(mc *m, const cal_fooddb *fdb, const char *text)
-{
-	cal_buf b;
-	bool space = false;
-	char *key;
-
-	cal_buf_init(&b);
-	cal_buf_printf(&b, "food:text:%zu:%zu:", cal_fooddb_food_count(fdb), cal_fooddb_alias_count(fdb));
-	for (const char *p = text; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			space = true;
-			continue;
-		}
-		if (space && b.data[b.len - 1] != ':')
-			cal_buf_puts(&b, " ");
-		space = false;
-		char lc = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		cal_buf_append(&b, &lc, 1);
-	}
-	if (b.len > CAL_CACHE_MAX_KEY) {
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned mdlen = 0;
-		EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL);
-		cal_buf_reset(&b);
-		cal_buf_puts(&b, "food:text:sha256:");
-		for (unsigned i = 0; i < mdlen; i++)
-			cal_buf_printf(&b, "%02x", md[i]);
-	}
-	key = cal_arena_strdup(m->a, b.data);
-	cal_buf_free(&b);
-	return key;
-}
-
-/*
- * The analysis as the JSON the reply and the log use, plus sodium (not part of §5.4's total). Both a fresh
- * analysis and a cached one go through the same rounded JSON, so a cache hit gives the same numbers.
- */
-static struct json_object *analyse_text(mc *m, const cal_fooddb *fdb, const char *text)
-{
-	const char *key = food_cache_key(m, fdb, text);
-	size_t vlen = 0;
-	char *buf = cal_arena_alloc(m->a, FOOD_CACHE_VALUE_MAX + 1);
-	struct json_object *doc = NULL;
-	cal_food_analysis an;
-
-	if (m->ctx->shm != NULL &&
-	    cal_cache_get(m->ctx->shm, key, strlen(key), buf, FOOD_CACHE_VALUE_MAX, &vlen) == 0) {
-		buf[vlen] = '\0';
-		doc = json_tokener_parse(buf);
-		if (doc != NULL && json_object_is_type(doc, json_type_object))
-			return doc;
-		json_object_put(doc); /* a damaged entry is a miss */
-	}
-	memset(&an, 0, sizeof an);
-	(void)cal_foodparse_analyze(fdb, text, m->a, &an); /* too long = empty analysis = food_unclear */
-	doc = json_object_new_object();
-	json_object_object_add(doc, "analysis", cal_foodparse_to_json(&an, "text"));
-	json_object_object_add(doc, "sodium_mg", json_object_new_double(cal_foodparse_round1(an.total.sodium_mg)));
-	json_object_object_add(doc, "matched", json_object_new_int((int)an.nmatched));
-	if (m->ctx->shm != NULL) {
-		const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-		/* A value too big for the cache is simply not cached. */
-		(void)cal_cache_set(m->ctx->shm, key, strlen(key), s, strlen(s), FOOD_CACHE_TTL_S);
-	}
-	return doc;
-}
-
 static double num_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -638,7 +561,7 @@ static cal_err log_food_text(mc *m)
 
 	if (fdb == NULL)
 		return CAL_ERR_INTERNAL;
-	doc = analyse_text(m, fdb, m->in.text);
+	doc = cal_foodtext_analyze(m->ctx, m->a, fdb, m->in.text);
 	if (!json_object_object_get_ex(doc, "analysis", &analysis) ||
 	    !json_object_object_get_ex(analysis, "items", &items) ||
 	    !json_object_object_get_ex(analysis, "total", &total)) {
