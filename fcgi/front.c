@@ -30,6 +30,7 @@
 #include "caloria/app.h"
 #include "caloria/ctx.h"
 #include "caloria/err.h"
+#include "caloria/foodtext.h"
 #include "caloria/http.h"
 #include "caloria/log.h"
 #include "caloria/mem.h"
@@ -442,6 +443,21 @@ int cal_front_cgi(const char *config_path)
 	if (fflush(stdout) != 0)
 		status = CAL_FRONT_EXIT_FAIL;
 	cal_arena_free(&arena);
+	cal_ctx_free(&ctx);
+	return status;
+}
+
+int cal_front_warm(const char *config_path)
+{
+	cal_ctx ctx;
+	int status = CAL_FRONT_EXIT_OK;
+
+	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
+		cal_ctx_free(&ctx);
+		return CAL_FRONT_EXIT_CONFIG;
+	}
+	if (cal_foodtext_warm(&ctx, ctx.conf.cache_warm_top) < 0)
+		status = CAL_FRONT_EXIT_FAIL; /* logged; the cache simply stays cold */
 	cal_ctx_free(&ctx);
 	return status;
 }

@@ -38,4 +38,10 @@ int cal_front_worker(int listen_fd, const char *config_path);
 /* Serves exactly one request from the CGI environment, stdin and stdout. Returns the exit status. */
 int cal_front_cgi(const char *config_path);
 
+/*
+ * Warms the shared cache (SPEC §12: the cache.warm_top most frequent descriptions of the last 7 days) in
+ * this process, then returns an exit status. The pool runs it in a short-lived child at start.
+ */
+int cal_front_warm(const char *config_path);
+
 #endif

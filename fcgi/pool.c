@@ -116,8 +116,9 @@ static int parse_port(const char *s, char *out, size_t outlen)
 	}
 	if (v == 0)
 		return -1;
-	snprintf(out, outlen, "%ld", v);
-	return 0;
+	/* Checking the result also tells gcc -O1 the buffer was sized on purpose (-Wformat-truncation). */
+	int n = snprintf(out, outlen, "%ld", v);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
 int cal_pool_parse_listen(const char *spec, cal_pool_addr *out, const char **why)
@@ -554,6 +555,38 @@ static void worker_main(pool *p)
 	exit(status);
 }
 
+/*
+ * The cache warmer (SPEC §12): a short-lived child of the first generation that fills the shared cache in
+ * the background while the workers already serve. The reaper ignores pids that are not workers.
+ */
+static void spawn_warmer(pool *p)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		cal_warn("performance", "cache warmer not started: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0)
+		return;
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &p->childmask, NULL);
+#ifdef __linux__
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != p->parent)
+		_exit(CAL_FRONT_EXIT_OK);
+#endif
+	close(p->listen_fd);
+	free(p->slots);
+	free(p->retiring);
+	free(p->unix_path);
+	free(p->pidfile);
+	cal_log_close();
+	exit(cal_front_warm(p->opts->config_path));
+}
+
 static void spawn(pool *p, slot *s)
 {
 	char pidbuf[24], genbuf[24];
@@ -892,6 +925,7 @@ int cal_pool_run(const cal_pool_opts *opts)
 		goto out;
 	p.slots = cal_calloc((size_t)opts->workers, sizeof *p.slots);
 	cal_info("app", "pool %ld listening on %s with %d worker(s)", (long)p.parent, opts->listen, opts->workers);
+	spawn_warmer(&p);
 	status = run_loop(&p);
 out:
 	if (p.listen_fd >= 0)
