@@ -29,7 +29,7 @@ LIMIT = 100  # ratelimit.webhook_per_min used by this suite
 class Pool:
     """A 4-worker pool with a private shared segment; config from the stack's file plus overrides."""
 
-    def __init__(self):
+    def __init__(self, warm_top=0):
         if not lib.CONF:
             lib.skip("CALORIA_E2E_CONF is not set (run through tests/run)")
         self.dir = tempfile.mkdtemp(prefix="caloria-shm-e2e-")
@@ -39,7 +39,7 @@ class Pool:
         env.update({
             "CALORIA_CACHE_PATH": os.path.join(self.dir, "caloria.cache"),
             "CALORIA_CACHE_SIZE_MB": "16",
-            "CALORIA_CACHE_WARM_TOP": "0",
+            "CALORIA_CACHE_WARM_TOP": str(warm_top),
             "CALORIA_PATHS_RUN_DIR": self.dir,
             "CALORIA_LOG_FILE": self.log,
             "CALORIA_RATELIMIT_WEBHOOK_PER_MIN": str(LIMIT),
@@ -195,6 +195,33 @@ def food_analysis_cache_is_shared():
         after = pool.http("GET", "/health/cache").json()
         lib.ok(after["hits"] >= before["hits"] + 1, "the second analysis was a hit (%r -> %r)" % (before, after))
         lib.ok(after["entries"] >= 1, "entries are counted")
+    finally:
+        pool.close()
+
+
+@lib.test
+def cache_is_warmed_at_start():
+    # Log three distinct descriptions (the previous tests' logs count too), then start a fresh pool with an
+    # empty cache file: the warmer analyses the week's most frequent descriptions before anyone asks.
+    pool = Pool()
+    try:
+        s = "warm%d" % (time.time() * 1000)
+        quiz = {"gender": "male", "age": 40, "weight": 80, "height": 178, "activity_level": 3, "goal": 1}
+        body = json.dumps({"id": s, "quiz": quiz}).encode()
+        pool.http("POST", "/webhook/manychat", body, {"Content-Type": "application/json", **lib.webhook_headers()})
+        for text in ("una banana", "200 g de pollo a la plancha", "1 cup of oatmeal with a banana"):
+            lib.eq(lib.dig(message(pool, s, text).json(), "caloria.status"), "food_logged", text)
+    finally:
+        pool.close()
+    pool = Pool(warm_top=200)
+    try:
+        lib.wait_for(lambda: pool.http("GET", "/health/cache").json()["entries"] >= 3, 30,
+                     "the warmer to fill the cache")
+        before = pool.http("GET", "/health/cache").json()
+        r = message(pool, s, "200 g de pollo a la plancha")
+        lib.eq(lib.dig(r.json(), "caloria.status"), "food_logged", "log after warming")
+        after = pool.http("GET", "/health/cache").json()
+        lib.eq(after["hits"], before["hits"] + 1, "the first analysis after start is a cache hit")
     finally:
         pool.close()
 
