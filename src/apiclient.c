@@ -651,6 +651,8 @@ cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, 
 		long wait;
 		if (!breaker_allows(api, &api->p[req->provider])) {
 			cal_debug("api", "%s skipped: circuit open", names[req->provider]);
+			if (n > 0)
+				break; /* the breaker opened during our retries: report the last answer */
 			e = CAL_ERR_UNAVAILABLE;
 			goto out;
 		}

@@ -518,6 +518,22 @@ Test(apiclient, breaker_opens_skips_then_half_opens)
 	cr_assert_str_eq(cal_api_provider_status(api, CAL_API_GEMINI), "healthy", "4 of the last 20 failed");
 }
 
+Test(apiclient, breaker_opening_mid_retries_reports_the_last_answer)
+{
+	cal_api_resp r;
+
+	cal_api_set_breaker(api, 2, 10000);
+	for (int i = 0; i < 3; i++)
+		say((struct answer){.status = 500, .body = "{\"e\": 1}"});
+	cr_assert_eq(cal_api_json(api, CAL_API_GEMINI, "/x", NULL, &arena, &r), CAL_ERR_UPSTREAM);
+	cr_assert_eq(r.attempts, 2, "the third try is not made once the breaker is open");
+	cr_assert_eq(r.status, 500);
+	cr_assert_not_null(r.json);
+	json_object_put(r.json);
+	cr_assert_eq(nseen(), 2);
+	cr_assert_str_eq(cal_api_provider_status(api, CAL_API_GEMINI), "unhealthy");
+}
+
 Test(apiclient, connections_are_kept_alive_per_provider)
 {
 	cal_api_resp r;
