@@ -362,8 +362,8 @@ static struct curl_slist *build_headers(const cal_api *api, const cal_api_req *r
 		list = tmp;
 	}
 	if (req->json != NULL || req->body != NULL) {
-		snprintf(line, sizeof line, "Content-Type: %s",
-			 req->json != NULL ? "application/json" : (req->body_type ? req->body_type : "application/octet-stream"));
+		const char *type = req->body_type != NULL ? req->body_type : "application/octet-stream";
+		snprintf(line, sizeof line, "Content-Type: %s", req->json != NULL ? "application/json" : type);
 		if ((tmp = curl_slist_append(list, line)) == NULL)
 			goto fail;
 		list = tmp;
@@ -515,7 +515,8 @@ static void log_attempt(cal_api_provider p, const char *method, const char *path
 	snprintf(num, sizeof num, "%d", n);
 	/* Telegram file URLs carry the bot token: masked before it can reach the line. */
 	cal_log_mask(path, safe, sizeof safe);
-	cal_log_fields(failed ? CAL_LOG_WARN : CAL_LOG_DEBUG, "api", failed ? "external call failed" : "external call",
+	cal_log_fields(failed ? CAL_LOG_WARN : CAL_LOG_DEBUG, "api",
+		       failed ? "external call failed" : "external call",
 		       "provider", names[p], "method", method, "path", safe, "status", status, "duration_ms", ms,
 		       "attempt", num, "error", at->rc != CURLE_OK ? curl_easy_strerror(at->rc) : "",
 		       (char *)NULL);
@@ -526,25 +527,26 @@ static bool json_content_type(const char *ct)
 	return ct != NULL && strstr(ct, "json") != NULL;
 }
 
-/* Parses a JSON body; NULL when it is not JSON (or nested deeper than requests may be). */
+/* Parses a JSON body; NULL unless it is exactly one JSON document (trailing whitespace allowed), nested no
+ * deeper than requests may be. */
 static struct json_object *parse_json(const char *body, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	struct json_object *o = NULL;
+	size_t end;
 
 	if (tok == NULL || len > INT32_MAX)
 		goto out;
 	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success || (size_t)json_tokener_get_parse_end(tok) != len) {
-		/* Trailing whitespace is fine; anything else is not one JSON document. */
-		size_t end = json_tokener_get_parse_end(tok);
-		while (o != NULL && end < len && isspace((unsigned char)body[end]))
-			end++;
-		if (o == NULL || end != len) {
-			json_object_put(o);
-			o = NULL;
-		}
-	}
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success)
+		goto fail;
+	for (end = json_tokener_get_parse_end(tok); end < len && isspace((unsigned char)body[end]); end++)
+		;
+	if (end == len)
+		goto out;
+fail:
+	json_object_put(o);
+	o = NULL;
 out:
 	if (tok != NULL)
 		json_tokener_free(tok);
@@ -642,7 +644,8 @@ cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, 
 		goto out;
 	}
 	if (req->json != NULL)
-		payload = json_object_to_json_string_ext(req->json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		payload = json_object_to_json_string_ext(req->json,
+							 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	else
 		payload = req->body;
 	payload_len = req->json != NULL ? strlen(payload) : req->body_len;

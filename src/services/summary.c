@@ -132,7 +132,8 @@ static void add_items(cal_db *db, cal_arena *a, const cal_summary_user *u, const
 			char *line;
 			if (json_object_object_get_ex(it, "matched", &v) && !json_object_get_boolean(v))
 				continue; /* not counted in the totals either */
-			if (!json_object_object_get_ex(it, "name", &v) || (name = json_object_get_string(v)) == NULL)
+			if (!json_object_object_get_ex(it, "name", &v) ||
+			    (name = json_object_get_string(v)) == NULL)
 				continue;
 			line = cal_i18n_printf(a, CAL_MSG_FOOD_ITEM, u->lang, name,
 					       json_object_get_double(json_object_object_get(it, "grams")),
@@ -300,7 +301,8 @@ static void handle_row(cal_ctx *ctx, cal_arena *a, const cal_summary_opts *o, FI
 static cal_err db_now(cal_db *db, cal_arena *a, char now[20])
 {
 	cal_dbrows rows = {0};
-	cal_err e = cal_db_query(db, a, "SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s')", NULL, 0, &rows);
+	static const char sql[] = "SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s')";
+	cal_err e = cal_db_query(db, a, sql, NULL, 0, &rows);
 
 	if (e == CAL_OK && (rows.nrows != 1 || cal_db_cell(&rows, 0, 0) == NULL))
 		e = CAL_ERR_INTERNAL;
