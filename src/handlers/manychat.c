@@ -16,6 +16,7 @@
 
 #include "caloria/command.h"
 #include "caloria/db.h"
+#include "caloria/dbcache.h"
 #include "caloria/foodlog.h"
 #include "caloria/foodparse.h"
 #include "caloria/foodtext.h"
@@ -55,6 +56,10 @@ typedef struct mc {
 	mc_input in;
 	cal_user user;
 	cal_reply *reply;
+	/* Effects that only count once the transaction commits. */
+	const char *counters[4]; /* business metrics to add 1 to */
+	int ncounters;
+	bool days_changed;       /* food logs changed: cached day/week reads of this user are stale */
 } mc;
 
 /* ---- input ------------------------------------------------------------------------------------------ */
@@ -304,10 +309,19 @@ static void ask(mc *m, int step)
 	cal_reply_put(m->reply, "quiz", quiz_json(m, step));
 }
 
+/* Queues a business counter; converse() adds it after the commit, so a rolled-back turn counts nothing. */
 static void metric(mc *m, const char *counter)
 {
-	if (m->ctx->shm != NULL)
-		cal_metrics_business(m->ctx->shm, counter, 1);
+	if (m->ncounters < (int)(sizeof m->counters / sizeof m->counters[0]))
+		m->counters[m->ncounters++] = counter;
+}
+
+static void after_commit(mc *m)
+{
+	for (int i = 0; i < m->ncounters && m->ctx->shm != NULL; i++)
+		cal_metrics_business(m->ctx->shm, m->counters[i], 1);
+	if (m->days_changed)
+		cal_dbcache_invalidate(m->ctx, "user_days", m->user.id);
 }
 
 /* The day's progress line: consumed of goal, remaining or over. */
@@ -454,26 +468,78 @@ static cal_err show_today(mc *m)
 	return CAL_OK;
 }
 
+static struct json_object *week_to_json(const cal_day days[7], int average, int logged)
+{
+	struct json_object *week = json_object_new_object(), *list = json_object_new_array();
+
+	for (int i = 0; i < 7; i++)
+		json_object_array_add(list, cal_foodlog_day_json(&days[i]));
+	json_object_object_add(week, "days", list);
+	json_object_object_add(week, "average_kcal", json_object_new_int(average));
+	json_object_object_add(week, "logged_days", json_object_new_int(logged));
+	return week;
+}
+
+/* The inverse of week_to_json for what the week reply shows; -1 when the document is not a week. */
+static int week_from_json(struct json_object *week, cal_day days[7], int *average, int *logged)
+{
+	struct json_object *list, *d, *v;
+
+	if (!json_object_object_get_ex(week, "days", &list) || !json_object_is_type(list, json_type_array) ||
+	    json_object_array_length(list) != 7)
+		return -1;
+	memset(days, 0, 7 * sizeof days[0]);
+	for (int i = 0; i < 7; i++) {
+		d = json_object_array_get_idx(list, (size_t)i);
+		if (!json_object_object_get_ex(d, "date", &v) || json_object_get_string_len(v) != 10)
+			return -1;
+		memcpy(days[i].date, json_object_get_string(v), 11);
+		days[i].kcal = json_object_object_get_ex(d, "consumed_kcal", &v) ? json_object_get_int(v) : 0;
+		days[i].goal_kcal = json_object_object_get_ex(d, "goal_kcal", &v) ? json_object_get_int(v) : 0;
+		days[i].meals = json_object_object_get_ex(d, "meals", &v) ? json_object_get_int(v) : 0;
+	}
+	*average = json_object_object_get_ex(week, "average_kcal", &v) ? json_object_get_int(v) : 0;
+	*logged = json_object_object_get_ex(week, "logged_days", &v) ? json_object_get_int(v) : 0;
+	return 0;
+}
+
+/* The 7-day view through the read cache (dbcache.h): food writes of this user invalidate it. */
+static cal_err load_week(mc *m, cal_day days[7], int *average, int *logged)
+{
+	const char *what = cal_arena_printf(m->a, "week:%s:%d", m->user.today.date, m->user.targets.daily_goal);
+	const char *key = cal_dbcache_key(m->ctx, m->a, "user_days", m->user.id, what);
+	struct json_object *doc = cal_dbcache_get(m->ctx, m->a, key);
+	cal_err err;
+
+	if (doc != NULL && week_from_json(doc, days, average, logged) == 0) {
+		json_object_put(doc);
+		return CAL_OK;
+	}
+	json_object_put(doc);
+	err = cal_foodlog_week(m->db, m->a, m->user.id, m->user.today.date, m->user.targets.daily_goal, days,
+			       average, logged);
+	if (err == CAL_OK) {
+		doc = week_to_json(days, *average, *logged);
+		cal_dbcache_put(m->ctx, key, doc);
+		json_object_put(doc);
+	}
+	return err;
+}
+
 static cal_err show_week(mc *m)
 {
 	cal_day days[7];
 	int average = 0, logged = 0;
-	struct json_object *list = json_object_new_array(), *week = json_object_new_object();
-	cal_err err = cal_foodlog_week(m->db, m->a, m->user.id, m->user.today.date, m->user.targets.daily_goal, days,
-				       &average, &logged);
+	cal_err err = load_week(m, days, &average, &logged);
 	cal_buf b;
 
-	if (err != CAL_OK) {
-		json_object_put(list);
-		json_object_put(week);
+	if (err != CAL_OK)
 		return err;
-	}
 	cal_buf_init(&b);
 	cal_buf_puts(&b, cal_i18n(CAL_MSG_WEEK_HEAD, m->user.lang));
 	for (int i = 0; i < 7; i++) {
 		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_LINE, m->user.lang, days[i].date,
 							   (int)lround(days[i].kcal), days[i].goal_kcal));
-		json_object_array_add(list, cal_foodlog_day_json(&days[i]));
 	}
 	if (logged > 0)
 		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_AVERAGE, m->user.lang, average, logged));
@@ -481,10 +547,7 @@ static cal_err show_week(mc *m)
 	cal_buf_free(&b);
 	if (logged == 0)
 		say(m, CAL_MSG_WEEK_EMPTY);
-	json_object_object_add(week, "days", list);
-	json_object_object_add(week, "average_kcal", json_object_new_int(average));
-	json_object_object_add(week, "logged_days", json_object_new_int(logged));
-	cal_reply_put(m->reply, "week", week);
+	cal_reply_put(m->reply, "week", week_to_json(days, average, logged));
 	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
 	cal_reply_status(m->reply, "week_summary");
 	return CAL_OK;
@@ -503,6 +566,7 @@ static cal_err undo(mc *m)
 	}
 	if (err != CAL_OK)
 		return err;
+	m->days_changed = true;
 	say(m, CAL_MSG_UNDONE, removed.kcal);
 	say_progress(m, &m->user.today);
 	cal_reply_status(m->reply, "undone");
@@ -594,6 +658,7 @@ static cal_err log_food_text(mc *m)
 		json_object_put(doc);
 		return err;
 	}
+	m->days_changed = true;
 	metric(m, "food_logs_text");
 	say_meal(m, items, total);
 	say_progress(m, &m->user.today);
@@ -637,6 +702,7 @@ static cal_err resolve_pending(mc *m, long long analysis_id, bool confirm)
 		cal_reply_status(m->reply, "help");
 		return CAL_OK;
 	}
+	m->days_changed = true;
 	metric(m, cal_arena_printf(m->a, "food_logs_%s", meal.source != NULL ? meal.source : "text"));
 	items = json_tokener_parse(meal.items_json);
 	if (items == NULL || !json_object_is_type(items, json_type_array)) {
@@ -804,12 +870,14 @@ static cal_err converse(mc *m)
 		m->req->lang = m->user.lang;
 		err = dispatch(m);
 	}
+	if (err == CAL_OK && m->user.created)
+		metric(m, "users_created");
 	if (err == CAL_OK)
 		err = cal_db_commit(m->db);
 	else
 		cal_db_rollback(m->db);
-	if (err == CAL_OK && m->user.created)
-		metric(m, "users_created");
+	if (err == CAL_OK)
+		after_commit(m);
 	return err;
 }
 
