@@ -6,7 +6,8 @@ Checked: one send per due user with that user's numbers in their language; each 
 only after 08:00 local; nothing for days without meals, for today or for rows already sent; a second run
 sends nothing; a failed send leaves the row unmarked (summary_attempts counts the tries) and the next run
 sends it exactly once; --dry-run sends and writes nothing; --date picks that day only; bad arguments are
-usage errors; an empty manychat.api_token sends nothing; at most 20 sends in any second over 30 users.
+usage errors; an empty manychat.api_token sends nothing; a second run waits for none while one holds the
+lock (it does nothing, exit 1); at most 20 sends in any second over 30 users.
 
 Every row this suite makes belongs to subscribers named with a random prefix and is deleted at the end;
 runs that need other days use dates far in the past, so other suites' rows never mix in.
@@ -307,6 +308,35 @@ def at_most_twenty_sends_per_second():
     rate = (len(ts) - 1) / (ts[-1] - ts[0])
     ok(rate <= 20.5, "overall rate %.1f/s" % rate)
     ok(rate >= 5, "but not needlessly slow (%.1f/s)" % rate)
+
+
+@test
+def one_run_at_a_time():
+    """While another run holds the named lock, a second run does nothing and says so."""
+    lib.mock_reset()
+    day = (BASE_DAY + datetime.timedelta(days=7)).isoformat()
+    uid, _ = make_user()
+    add_day(uid, day, 1500)
+    holder = subprocess.Popen(
+        ["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + os.path.join(lib.MDB_DIR, "mysqld.sock"),
+         "-uroot", "-N", "-B", "-e", "SELECT GET_LOCK('caloria.send-daily-summaries', 0); SELECT SLEEP(20);"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        lib.wait_for(lambda: lib.sql("SELECT IS_USED_LOCK('caloria.send-daily-summaries') IS NOT NULL")
+                     == [["1"]], 10, "the lock to be held")
+        r = caloria("--date", day)
+        eq(r.returncode, 1, "exit status while another run holds the lock")
+        ok("another run" in r.stderr, "says why: %r" % r.stderr)
+        eq(sends(), [], "nothing sent")
+        eq(row(uid, day), (False, 0), "nothing marked")
+    finally:
+        holder.terminate()
+        holder.wait(10)
+    lib.wait_for(lambda: lib.sql("SELECT IS_USED_LOCK('caloria.send-daily-summaries') IS NULL") == [["1"]],
+                 20, "the lock to be released")
+    r = caloria("--date", day)
+    eq(r.returncode, 0, "runs once the lock is free (stderr %r)" % r.stderr[-300:])
+    eq(row(uid, day), (True, 1), "sent then")
 
 
 @test
