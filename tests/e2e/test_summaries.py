@@ -6,8 +6,8 @@ Checked: one send per due user with that user's numbers in their language; each 
 only after 08:00 local; nothing for days without meals, for today or for rows already sent; a second run
 sends nothing; a failed send leaves the row unmarked (summary_attempts counts the tries) and the next run
 sends it exactly once; --dry-run sends and writes nothing; --date picks that day only; bad arguments are
-usage errors; an empty manychat.api_token sends nothing; a second run waits for none while one holds the
-lock (it does nothing, exit 1); at most 20 sends in any second over 30 users.
+usage errors; an empty manychat.api_token sends nothing; a run started while another holds the lock does
+nothing and exits 1; at most 20 sends in any second over 30 users.
 
 Every row this suite makes belongs to subscribers named with a random prefix and is deleted at the end;
 runs that need other days use dates far in the past, so other suites' rows never mix in.
