@@ -119,19 +119,24 @@ static int cmd_check_config(const char *config_path, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	e = cal_conf_load(&conf, config_path, &issues, &used);
+	/* A required key left empty is an error here; the server still starts and reports not ready. */
+	missing = cal_conf_missing_required(&conf);
 	if (e != CAL_OK || issues.count > 0) {
 		cal_conf_issues_print(&issues, stderr);
-		fprintf(stderr, "caloria check-config: %zu problem%s found\n", issues.count,
-			issues.count == 1 ? "" : "s");
+		if (missing != NULL)
+			fprintf(stderr, "%s is required but empty\n", missing);
+		fprintf(stderr, "caloria check-config: %zu problem%s found\n", issues.count + (missing != NULL),
+			issues.count + (missing != NULL) == 1 ? "" : "s");
 		rc = 1;
 		goto out;
 	}
 	printf("# configuration: %s\n", used != NULL ? used : "(defaults and environment only)");
 	cal_conf_print(&conf, stdout);
-	missing = cal_conf_missing_required(&conf);
-	if (missing != NULL)
-		fprintf(stderr, "caloria check-config: warning: %s is empty; the service will report not ready\n",
-			missing);
+	if (missing != NULL) {
+		fprintf(stderr, "%s is required but empty; the service would start but report not ready\n"
+				"caloria check-config: 1 problem found\n", missing);
+		rc = 1;
+	}
 out:
 	cal_conf_issues_free(&issues);
 	cal_conf_free(&conf);

@@ -431,6 +431,14 @@ static MYSQL_STMT *stmt_get(cal_db *db, const char *sql, unsigned *err_no)
 	return stmt;
 }
 
+/* Byte length of a string parameter: CAL_DB_STRN's length is exact, even 0 (never strlen past it). */
+static unsigned long param_len(const cal_dbv *p)
+{
+	if (p->has_len || p->len > 0)
+		return (unsigned long)p->len;
+	return (unsigned long)strlen(p->s);
+}
+
 /* Parameter storage that must outlive mysql_stmt_bind_param until execute. */
 typedef struct param_store {
 	MYSQL_BIND *bind;
@@ -467,7 +475,7 @@ static int bind_params(MYSQL_STMT *stmt, const cal_dbv *params, unsigned n, cal_
 				b->buffer_type = MYSQL_TYPE_NULL;
 				break;
 			}
-			ps.lens[i] = (unsigned long)(params[i].len > 0 ? params[i].len : strlen(params[i].s));
+			ps.lens[i] = param_len(&params[i]);
 			b->buffer_type = MYSQL_TYPE_STRING;
 			/* The library only reads input buffers; the cast is the API's, not a write. */
 			b->buffer = (void *)(uintptr_t)params[i].s;

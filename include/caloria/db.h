@@ -32,7 +32,8 @@ typedef struct cal_dbv {
 	long long i;
 	double d;
 	const char *s;
-	size_t len; /* for strings; computed with strlen when 0 and s non-NULL */
+	size_t len; /* for strings; computed with strlen when 0 and s non-NULL, unless has_len */
+	bool has_len; /* len is exact even when 0 (CAL_DB_STRN): s need not be NUL-terminated */
 } cal_dbv;
 
 #define CAL_DB_NULL ((cal_dbv){.type = CAL_DBV_NULL})
@@ -44,7 +45,7 @@ static inline cal_dbv cal_db_str_(const char *s)
 	return (cal_dbv){.type = s != NULL ? CAL_DBV_STR : CAL_DBV_NULL, .s = s};
 }
 #define CAL_DB_STR(v) cal_db_str_(v)
-#define CAL_DB_STRN(v, n) ((cal_dbv){.type = CAL_DBV_STR, .s = (v), .len = (n)})
+#define CAL_DB_STRN(v, n) ((cal_dbv){.type = CAL_DBV_STR, .s = (v), .len = (n), .has_len = true})
 
 typedef struct cal_dbrows {
 	size_t nrows;

@@ -107,3 +107,16 @@ Test(db_unit, missing_server_fails_fast_then_backs_off, .init = quiet)
 	cr_assert_null(cal_db_server_version(db));
 	cal_db_free(db);
 }
+
+/* CAL_DB_STRN(p, 0) is the empty string, not "the rest of p" (the old strlen fallback read past it). */
+Test(db_unit, strn_length_is_exact_even_when_zero)
+{
+	const char text[] = "abcdef";
+	cal_dbv empty = CAL_DB_STRN(text + 2, 0);
+	cal_dbv part = CAL_DB_STRN(text, 3);
+	cal_dbv whole = CAL_DB_STR(text);
+
+	cr_assert_eq(param_len(&empty), 0);
+	cr_assert_eq(param_len(&part), 3);
+	cr_assert_eq(param_len(&whole), 6);
+}

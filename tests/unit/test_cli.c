@@ -1,0 +1,110 @@
+/*
+ * Unit tests for src/cli.c: `caloria check-config` exit status and output. The program's main() is
+ * renamed so the file can be included to reach its static command functions (STYLE.md item 13).
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define main cli_main
+int cli_main(int argc, char **argv);
+#include "../../src/cli.c"
+#undef main
+
+/* Runs check-config on a config file holding text; returns the exit status and what went to stdout/stderr. */
+static int check_config(const char *text, char **out, char **err)
+{
+	char cfg[] = "/tmp/caloria-cli-XXXXXX";
+	char outp[] = "/tmp/caloria-cli-out-XXXXXX";
+	char errp[] = "/tmp/caloria-cli-err-XXXXXX";
+	int fd = mkstemp(cfg), ofd = mkstemp(outp), efd = mkstemp(errp);
+	char *argv[] = {"check-config", NULL};
+
+	cr_assert(fd >= 0 && ofd >= 0 && efd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	fflush(stdout);
+	fflush(stderr);
+	int so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
+	dup2(ofd, STDOUT_FILENO);
+	dup2(efd, STDERR_FILENO);
+	int rc = cmd_check_config(cfg, 1, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, STDOUT_FILENO);
+	dup2(se, STDERR_FILENO);
+	close(so);
+	close(se);
+	close(ofd);
+	close(efd);
+
+	char **dst[] = {out, err};
+	const char *paths[] = {outp, errp};
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(paths[i], "r");
+		cr_assert_not_null(f);
+		*dst[i] = calloc(1, 65536);
+		size_t n = fread(*dst[i], 1, 65535, f);
+		(*dst[i])[n] = '\0';
+		fclose(f);
+		unlink(paths[i]);
+	}
+	unlink(cfg);
+	return rc;
+}
+
+Test(cli, check_config_fails_when_webhook_token_empty)
+{
+	char *out, *err;
+	unsetenv("CALORIA_MANYCHAT_WEBHOOK_TOKEN");
+	int rc = check_config("[manychat]\nwebhook_token =\n", &out, &err);
+	cr_expect_neq(rc, 0, "an empty required key must fail check-config");
+	cr_expect_not_null(strstr(err, "manychat.webhook_token is required"), "stderr: %s", err);
+	free(out);
+	free(err);
+}
+
+Test(cli, check_config_passes_and_hides_secrets)
+{
+	char *out, *err;
+	unsetenv("CALORIA_MANYCHAT_WEBHOOK_TOKEN");
+	int rc = check_config("[manychat]\nwebhook_token = hunter2-secret-token\n[database]\npassword = pw-secret-9\n",
+			      &out, &err);
+	cr_expect_eq(rc, 0, "stderr: %s", err);
+	cr_expect_not_null(strstr(out, "manychat.webhook_token = (set)"), "stdout: %s", out);
+	cr_expect_null(strstr(out, "hunter2"));
+	cr_expect_null(strstr(out, "pw-secret-9"));
+	cr_expect_null(strstr(err, "hunter2"));
+	free(out);
+	free(err);
+}
+
+Test(cli, check_config_takes_required_key_from_environment)
+{
+	char *out, *err;
+	setenv("CALORIA_MANYCHAT_WEBHOOK_TOKEN", "from-env-token", 1);
+	int rc = check_config("[app]\ndefault_language = en\n", &out, &err);
+	unsetenv("CALORIA_MANYCHAT_WEBHOOK_TOKEN");
+	cr_expect_eq(rc, 0, "stderr: %s", err);
+	cr_expect_null(strstr(out, "from-env-token"));
+	free(out);
+	free(err);
+}
+
+Test(cli, check_config_reports_missing_key_with_other_problems)
+{
+	char *out, *err;
+	unsetenv("CALORIA_MANYCHAT_WEBHOOK_TOKEN");
+	int rc = check_config("[server]\nmax_requests = lots\n", &out, &err);
+	cr_expect_neq(rc, 0);
+	cr_expect_not_null(strstr(err, "max_requests"), "stderr: %s", err);
+	cr_expect_not_null(strstr(err, "manychat.webhook_token is required"), "stderr: %s", err);
+	cr_expect_not_null(strstr(err, "2 problems found"), "stderr: %s", err);
+	free(out);
+	free(err);
+}
