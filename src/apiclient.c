@@ -23,8 +23,10 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "caloria/apiclient.h"
+#include "caloria/cache.h"
 #include "caloria/log.h"
 #include "caloria/mem.h"
 #include "caloria/metrics.h"
@@ -611,8 +613,70 @@ static bool valid_method(const char *m)
 	       strcmp(m, "DELETE") == 0 || strcmp(m, "PATCH") == 0 || strcmp(m, "HEAD") == 0;
 }
 
+/* ------------------------------------------------------------------------------------ response cache */
+
+/* "api:<provider>:<key or sha256(method, path, body)>" into the arena; NULL when the key is unusable. */
+static const char *cache_key(const cal_api_req *req, const char *method, const char *payload, size_t len,
+			     cal_arena *arena)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	const char *key;
+	EVP_MD_CTX *c;
+
+	if (req->cache_key != NULL) {
+		key = cal_arena_printf(arena, "api:%s:%s", names[req->provider], req->cache_key);
+		return strlen(key) <= CAL_CACHE_MAX_KEY ? key : NULL;
+	}
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(c, method, strlen(method) + 1) != 1 ||
+	    EVP_DigestUpdate(c, req->path, strlen(req->path) + 1) != 1 ||
+	    (len > 0 && EVP_DigestUpdate(c, payload, len) != 1) || EVP_DigestFinal_ex(c, md, &mdlen) != 1) {
+		EVP_MD_CTX_free(c);
+		return NULL;
+	}
+	EVP_MD_CTX_free(c);
+	for (unsigned i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return cal_arena_printf(arena, "api:%s:%s", names[req->provider], hex);
+}
+
+static bool cache_lookup(cal_api *api, const char *key, cal_arena *arena, cal_api_resp *resp)
+{
+	char *buf;
+	size_t len = 0;
+	struct json_object *doc;
+
+	if (key == NULL || api->shm == NULL)
+		return false;
+	buf = cal_arena_alloc(arena, CAL_CACHE_MAX_ITEM + 1);
+	if (cal_cache_get(api->shm, key, strlen(key), buf, CAL_CACHE_MAX_ITEM, &len) != 0)
+		return false;
+	buf[len] = '\0';
+	if ((doc = json_tokener_parse(buf)) == NULL)
+		return false; /* damaged: a miss */
+	resp->status = 200;
+	resp->body = buf;
+	resp->len = len;
+	resp->content_type = cal_arena_strdup(arena, "application/json");
+	resp->json = doc;
+	resp->cached = true;
+	return true;
+}
+
+static void cache_store(cal_api *api, const char *key, const cal_api_resp *resp, unsigned ttl_s)
+{
+	if (key == NULL || api->shm == NULL || resp->json == NULL || resp->body == NULL)
+		return;
+	/* Too big for an item: simply not cached. */
+	(void)cal_cache_set(api->shm, key, strlen(key), resp->body, resp->len, ttl_s);
+}
+
 cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, cal_api_resp *resp)
 {
+	const char *ckey = NULL;
 	const char *method = req->method != NULL ? req->method : "GET";
 	struct sink sink = {.max = req->max_bytes > 0 ? req->max_bytes : CAL_API_MAX_BYTES};
 	struct curl_slist *hdrs = NULL;
@@ -649,6 +713,13 @@ cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, 
 	else
 		payload = req->body;
 	payload_len = req->json != NULL ? strlen(payload) : req->body_len;
+	if (req->cache_ttl_s > 0 && !req->raw) {
+		ckey = cache_key(req, method, payload, payload_len, arena);
+		if (cache_lookup(api, ckey, arena, resp)) {
+			e = CAL_OK;
+			goto out;
+		}
+	}
 	idem = is_idempotent(req, method);
 	for (int n = 0;; n++) {
 		long wait;
@@ -675,6 +746,8 @@ cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, 
 		sleep_ms(wait);
 	}
 	e = finish(h, req, &at, &sink, arena, resp);
+	if (e == CAL_OK && ckey != NULL)
+		cache_store(api, ckey, resp, req->cache_ttl_s);
 out:
 	resp->ms = (double)(now_ms() - t0);
 	curl_slist_free_all(hdrs);

@@ -58,7 +58,17 @@ typedef struct cal_api_req {
 	long timeout_ms;             /* total time per attempt; 0 = http_client.timeout_ms */
 	size_t max_bytes;            /* response cap; 0 = CAL_API_MAX_BYTES */
 	bool raw;                    /* do not parse the body as JSON (media) */
+	/*
+	 * Response caching (SPEC §12) for calls whose answer depends only on the request (analyses of the same
+	 * image or text): when cache_ttl_s > 0, a 2xx JSON answer is kept that long in the shared cache under
+	 * cache_key, or under the SHA-256 of method, path and body when cache_key is NULL (for an image that
+	 * is the SHA-256 of its bytes, as they travel in the body). A hit answers with attempts = 0.
+	 */
+	unsigned cache_ttl_s;
+	const char *cache_key;
 } cal_api_req;
+
+#define CAL_API_CACHE_TTL_S 7200 /* SPEC §12: external API responses, 2 h */
 
 /* What came back. Strings and body live in the arena; json is owned by the caller (json_object_put). */
 typedef struct cal_api_resp {
@@ -67,7 +77,8 @@ typedef struct cal_api_resp {
 	size_t len;
 	char *content_type;       /* lower-cased, parameters kept; NULL when absent */
 	struct json_object *json; /* parsed body when it is JSON and req.raw is false, else NULL */
-	int attempts;             /* requests actually made (0 when the breaker skipped the call) */
+	int attempts;             /* requests actually made (0 when skipped by the breaker or a cache hit) */
+	bool cached;              /* answered from the shared cache */
 	double ms;                /* wall time of the whole call, back-off included */
 } cal_api_resp;
 

@@ -711,6 +711,61 @@ Test(apiclient, metrics_count_every_attempt)
 	api = cal_api_new(&conf, NULL);
 }
 
+Test(apiclient, cached_calls_reach_the_provider_once_per_distinct_request)
+{
+	char dir[] = "/tmp/caloria-apic-XXXXXX", path[128], err[256] = "";
+	cal_shm *shm = NULL;
+	cal_api_resp r;
+	struct json_object *img1 = json_object_new_object(), *img2 = json_object_new_object();
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/caloria.cache", dir);
+	cr_assert_eq(cal_shm_open(&shm, path, (size_t)4 << 20, err, sizeof err), 0, "%s", err);
+	cal_api_free(api);
+	api = cal_api_new(&conf, shm);
+	json_object_object_add(img1, "image", json_object_new_string("AAAA"));
+	json_object_object_add(img2, "image", json_object_new_string("BBBB"));
+	say((struct answer){.status = 200, .body = "{\"items\":[1]}"});
+	say((struct answer){.status = 200, .body = "{\"items\":[2]}"});
+	cal_api_req req = {.provider = CAL_API_GEMINI, .method = "POST", .path = "/analyze", .json = img1,
+			   .cache_ttl_s = CAL_API_CACHE_TTL_S};
+	/* First call goes out and is stored; the same request again is a hit with the same answer. */
+	cr_assert_eq(cal_api_request(api, &req, &arena, &r), CAL_OK);
+	cr_assert_not(r.cached);
+	cr_assert_eq(r.attempts, 1);
+	json_object_put(r.json);
+	cr_assert_eq(cal_api_request(api, &req, &arena, &r), CAL_OK);
+	cr_assert(r.cached);
+	cr_assert_eq(r.attempts, 0);
+	cr_assert_str_eq(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN), "{\"items\":[1]}");
+	json_object_put(r.json);
+	cr_assert_eq(nseen(), 1, "one request reached the provider, not %d", nseen());
+	/* Other bytes, other key: the provider is asked again. */
+	req.json = img2;
+	cr_assert_eq(cal_api_request(api, &req, &arena, &r), CAL_OK);
+	cr_assert_not(r.cached);
+	cr_assert_str_eq(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN), "{\"items\":[2]}");
+	json_object_put(r.json);
+	cr_assert_eq(nseen(), 2);
+	/* Without cache_ttl_s nothing is cached. */
+	say((struct answer){.status = 200, .body = "{\"items\":[3]}"});
+	req.cache_ttl_s = 0;
+	cr_assert_eq(cal_api_request(api, &req, &arena, &r), CAL_OK);
+	cr_assert_not(r.cached);
+	json_object_put(r.json);
+	cr_assert_eq(nseen(), 3);
+	json_object_put(img1);
+	json_object_put(img2);
+	cal_api_free(api);
+	api = NULL;
+	cal_shm_close(shm);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/caloria.cache.lock", dir);
+	unlink(path);
+	rmdir(dir);
+	api = cal_api_new(&conf, NULL);
+}
+
 Test(apiclient, log_lines_never_show_tokens)
 {
 	char dir[] = "/tmp/caloria-apilog-XXXXXX", path[128], url[256], buf[16384];
