@@ -37,12 +37,21 @@ static long rate_limit_of(const cal_conf *conf, cal_rate_class rc)
 	}
 }
 
-/* The key of §4.4: the route's own (subscriber id), else an authenticated principal, else the client IP. */
+/*
+ * The key of §4.4: the route's own (the ManyChat subscriber id), else for API routes the bearer token
+ * (by hash: limits run before auth, and the token itself must not sit in shared memory), else the client
+ * IP. Admin sessions will key by admin user id the same way once the panel exists.
+ */
 static const char *rate_key(const cal_route *route, cal_request *req)
 {
 	const char *key = route->rate_key ? route->rate_key(req) : NULL;
-	if (key == NULL && req->principal != NULL)
-		key = req->principal;
+	const char *token = cal_auth_bearer(req);
+
+	if (key == NULL && route->rate == CAL_RATE_API && token != NULL) {
+		char hex[65];
+		cal_auth_sha256_hex(token, strlen(token), hex);
+		key = cal_arena_printf(req->arena, "tok:%.32s", hex);
+	}
 	if (key == NULL)
 		key = cal_arena_printf(req->arena, "ip:%s", req->client_ip ? req->client_ip : "-");
 	return key;
