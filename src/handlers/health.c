@@ -18,6 +18,7 @@
 
 #include "caloria/cache.h"
 #include "caloria/db.h"
+#include "caloria/apiclient.h"
 #include "caloria/handlers.h"
 #include "caloria/metrics.h"
 #include "caloria/migrate.h"
@@ -27,7 +28,6 @@
 #define DB_SLOW_MS 100.0           /* a ping slower than this makes the database "degraded" */
 #define LOW_DISK_MB 100
 #define LOW_MEMORY_MB 50
-#define API_MIN_CALLS 10           /* below this many calls a failure ratio means nothing */
 #define ER_NO_SUCH_TABLE 1146
 
 /* A number with a fixed number of decimals, so JSON shows 1.25 and not 1.2499999999999999. */
@@ -115,41 +115,36 @@ static bool empty(const char *s)
 	return s == NULL || s[0] == '\0';
 }
 
-/* One provider: not_configured without a key, else judged by the client layer's counters. */
-static bool api_check(cal_ctx *ctx, struct json_object *parent, const char *provider, const char *key)
+/*
+ * One provider: its state from the client layer (breaker and recent calls of this worker, no network
+ * call), with the pool-wide call and failure counts beside it for context.
+ */
+static bool api_check(cal_ctx *ctx, struct json_object *parent, cal_api_provider p)
 {
 	struct json_object *o = json_object_new_object();
+	const char *name = cal_api_provider_name(p);
+	const char *status = ctx->api != NULL ? cal_api_provider_status(ctx->api, p) : "not_configured";
 	unsigned long long calls = 0, failures = 0;
-	bool healthy = true;
 
-	if (empty(key)) {
-		add(o, "status", str("not_configured"));
-		add(parent, provider, o);
-		return true;
-	}
-	if (ctx->shm != NULL && cal_metrics_api_counts(ctx->shm, provider, &calls, &failures) == 0) {
-		/* Counters are pool-lifetime; a majority of failures means the provider is mostly failing. */
-		healthy = calls < API_MIN_CALLS || failures * 2 <= calls;
+	add(o, "status", str(status));
+	if (strcmp(status, "not_configured") != 0 && ctx->shm != NULL &&
+	    cal_metrics_api_counts(ctx->shm, name, &calls, &failures) == 0) {
 		add(o, "calls", json_object_new_int64((int64_t)calls));
 		add(o, "failures", json_object_new_int64((int64_t)failures));
 	}
-	add(o, "status", str(healthy ? "healthy" : "degraded"));
-	add(parent, provider, o);
-	return healthy;
+	add(parent, name, o);
+	return strcmp(status, "healthy") == 0 || strcmp(status, "not_configured") == 0;
 }
 
 static bool apis_check(cal_ctx *ctx, struct json_object *parent)
 {
-	const cal_conf *c = &ctx->conf;
+	static const cal_api_provider shown[] = {CAL_API_MANYCHAT, CAL_API_MERCADOPAGO, CAL_API_SPOONACULAR,
+						 CAL_API_GEMINI, CAL_API_GOOGLE_SPEECH, CAL_API_GOOGLE_VISION};
 	struct json_object *o = json_object_new_object();
 	bool ok = true;
 
-	ok &= api_check(ctx, o, "manychat", c->manychat_api_token);
-	ok &= api_check(ctx, o, "mercadopago", c->mercadopago_access_token);
-	ok &= api_check(ctx, o, "spoonacular", c->spoonacular_api_key);
-	ok &= api_check(ctx, o, "gemini", c->gemini_api_key);
-	ok &= api_check(ctx, o, "google_speech", c->google_api_key);
-	ok &= api_check(ctx, o, "google_vision", c->google_api_key);
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		ok &= api_check(ctx, o, shown[i]);
 	add(parent, "external_apis", o);
 	return ok;
 }
