@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
+#include "caloria/apiclient.h"
 #include "caloria/cache.h"
 #include "caloria/db.h"
 #include "caloria/handlers.h"
@@ -41,9 +42,11 @@ static void base_conf(const char *socket)
 	ctx.conf.paths_schema_dir = (char *)SCHEMA_DIR;
 	ctx.conf.manychat_webhook_token = (char *)"token";
 	ctx.conf.gemini_api_key = (char *)"k";
+	ctx.conf.gemini_api_base = (char *)"http://127.0.0.1:9";
 	ctx.started = time(NULL) - 5;
 	ctx.pid = getpid();
 	ctx.db = cal_db_new(&ctx.conf);
+	ctx.api = cal_api_new(&ctx.conf, NULL);
 	cal_arena_init(&arena, 4096);
 	memset(&req, 0, sizeof req);
 	req.arena = &arena;
@@ -62,6 +65,7 @@ static void fini(void)
 	if (body != NULL)
 		json_object_put(body);
 	cal_resp_free(&resp);
+	cal_api_free(ctx.api);
 	cal_db_free(ctx.db);
 	if (ctx.shm != NULL) {
 		char lock[sizeof cache_file + 8];
