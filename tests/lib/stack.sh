@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The pieces of a private Caloria stack, shared by dev/stack, tests/run and bench/run: build, config,
 # mock APIs, the FastCGI pool and nginx. Source it after tests/lib/mariadb.sh; every function takes the
 # directories it works in as arguments, so several stacks (dev, tests, ASan tests, bench) can coexist.
