@@ -22,6 +22,7 @@
 #include "caloria/foodcli.h"
 #include "caloria/migrate.h"
 #include "caloria/summary.h"
+#include "caloria/maintenance.h"
 #include "caloria/version.h"
 
 #define EXIT_USAGE 2
@@ -47,6 +48,8 @@ static const command commands[] = {
 	{"send-daily-summaries", cal_summary_cli_main, NULL,
 	 "send-daily-summaries [--date YYYY-MM-DD] [--dry-run]\n"
 	 "                          send yesterday's summary to every user who logged food (once per day)", CAL_CTX_SHARED},
+	{"cleanup", cal_maintenance_cli_main, NULL,
+	 "cleanup                 delete expired sessions, old notifications and finished jobs", 0},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it", 0},
 	{"version", NULL, cmd_version, "version                 print version, build and library versions", 0},
 };
