@@ -529,20 +529,20 @@ static void describe_status(int st, char *out, size_t outlen)
 		snprintf(out, outlen, "status 0x%x", (unsigned)st);
 }
 
-static void worker_main(pool *p) __attribute__((noreturn));
-static void worker_main(pool *p)
+/*
+ * What every child of the parent does first: the parent's handlers must not run here (Ctrl-C and SIGHUP
+ * are the parent's to act on), it leaves when the parent is killed outright, and it drops the parent's
+ * own bookkeeping.
+ */
+static void child_setup(pool *p)
 {
-	int fd = p->listen_fd, status;
-	const char *config_path = p->opts->config_path;
-
-	/* The parent's handlers must not run here; Ctrl-C and SIGHUP are the parent's to act on. */
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &p->childmask, NULL);
 #ifdef __linux__
-	/* If the parent is killed outright, finish the current request and leave instead of lingering. */
+	/* A worker then finishes its current request and leaves instead of lingering. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != p->parent)
 		_exit(CAL_FRONT_EXIT_OK);
 #endif
@@ -551,8 +551,16 @@ static void worker_main(pool *p)
 	free(p->unix_path);
 	free(p->pidfile);
 	cal_log_close();
-	status = cal_front_worker(fd, config_path);
-	exit(status);
+}
+
+static void worker_main(pool *p) __attribute__((noreturn));
+static void worker_main(pool *p)
+{
+	int fd = p->listen_fd;
+	const char *config_path = p->opts->config_path;
+
+	child_setup(p);
+	exit(cal_front_worker(fd, config_path));
 }
 
 /*
@@ -569,21 +577,8 @@ static void spawn_warmer(pool *p)
 	}
 	if (pid > 0)
 		return;
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &p->childmask, NULL);
-#ifdef __linux__
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != p->parent)
-		_exit(CAL_FRONT_EXIT_OK);
-#endif
 	close(p->listen_fd);
-	free(p->slots);
-	free(p->retiring);
-	free(p->unix_path);
-	free(p->pidfile);
-	cal_log_close();
+	child_setup(p);
 	exit(cal_front_warm(p->opts->config_path));
 }
 
