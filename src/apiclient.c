@@ -645,33 +645,15 @@ static const char *cache_key(const cal_api_req *req, const char *method, const c
 
 static bool cache_lookup(cal_api *api, const char *key, cal_arena *arena, cal_api_resp *resp)
 {
-	char *buf;
-	size_t len = 0;
-	struct json_object *doc;
+	struct json_object *doc = cal_cache_get_json(api->shm, arena, key, 0, &resp->body, &resp->len);
 
-	if (key == NULL || api->shm == NULL)
+	if (doc == NULL)
 		return false;
-	buf = cal_arena_alloc(arena, CAL_CACHE_MAX_ITEM + 1);
-	if (cal_cache_get(api->shm, key, strlen(key), buf, CAL_CACHE_MAX_ITEM, &len) != 0)
-		return false;
-	buf[len] = '\0';
-	if ((doc = json_tokener_parse(buf)) == NULL)
-		return false; /* damaged: a miss */
 	resp->status = 200;
-	resp->body = buf;
-	resp->len = len;
 	resp->content_type = cal_arena_strdup(arena, "application/json");
 	resp->json = doc;
 	resp->cached = true;
 	return true;
-}
-
-static void cache_store(cal_api *api, const char *key, const cal_api_resp *resp, unsigned ttl_s)
-{
-	if (key == NULL || api->shm == NULL || resp->json == NULL || resp->body == NULL)
-		return;
-	/* Too big for an item: simply not cached. */
-	(void)cal_cache_set(api->shm, key, strlen(key), resp->body, resp->len, ttl_s);
 }
 
 cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, cal_api_resp *resp)
@@ -746,8 +728,8 @@ cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, 
 		sleep_ms(wait);
 	}
 	e = finish(h, req, &at, &sink, arena, resp);
-	if (e == CAL_OK && ckey != NULL)
-		cache_store(api, ckey, resp, req->cache_ttl_s);
+	if (e == CAL_OK && ckey != NULL && resp->json != NULL)
+		cal_cache_set_text(api->shm, ckey, resp->body, resp->len, req->cache_ttl_s);
 out:
 	resp->ms = (double)(now_ms() - t0);
 	curl_slist_free_all(hdrs);

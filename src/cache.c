@@ -23,7 +23,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "caloria/cache.h"
+#include "caloria/mem.h"
 #include "caloria/shm.h"
 
 #define NCLASS 4
@@ -837,4 +840,43 @@ cal_cache_region_check(const void *base, size_t len)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object,
+				       char **raw, size_t *rawlen)
+{
+	size_t len = 0;
+	char *buf;
+	struct json_object *doc;
+
+	if (shm == NULL || key == NULL)
+		return NULL;
+	buf = cal_arena_alloc(a, CAL_CACHE_MAX_ITEM + 1);
+	if (cal_cache_get(shm, key, strlen(key), buf, CAL_CACHE_MAX_ITEM, &len) != 0)
+		return NULL;
+	buf[len] = '\0';
+	doc = json_tokener_parse(buf);
+	if (doc == NULL || (want_object && !json_object_is_type(doc, json_type_object))) {
+		json_object_put(doc);
+		return NULL;
+	}
+	if (raw != NULL)
+		*raw = buf;
+	if (rawlen != NULL)
+		*rawlen = len;
+	return doc;
+}
+
+void cal_cache_set_text(cal_shm *shm, const char *key, const char *text, size_t len, unsigned ttl_s)
+{
+	if (shm != NULL && key != NULL && text != NULL)
+		(void)cal_cache_set(shm, key, strlen(key), text, len, ttl_s);
+}
+
+void cal_cache_set_json(cal_shm *shm, const char *key, struct json_object *doc, unsigned ttl_s)
+{
+	if (doc == NULL)
+		return;
+	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	cal_cache_set_text(shm, key, s, strlen(s), ttl_s);
 }

@@ -51,30 +51,12 @@ const char *cal_dbcache_key(cal_ctx *ctx, cal_arena *a, const char *scope, long 
 
 struct json_object *cal_dbcache_get(cal_ctx *ctx, cal_arena *a, const char *key)
 {
-	size_t len = 0;
-	char *buf;
-	struct json_object *doc;
-
-	if (key == NULL || ctx->shm == NULL)
-		return NULL;
-	buf = cal_arena_alloc(a, CAL_CACHE_MAX_ITEM + 1);
-	if (cal_cache_get(ctx->shm, key, strlen(key), buf, CAL_CACHE_MAX_ITEM, &len) != 0)
-		return NULL;
-	buf[len] = '\0';
-	doc = json_tokener_parse(buf);
-	if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc); /* damaged: a miss */
-		return NULL;
-	}
-	return doc;
+	return cal_cache_get_json(ctx->shm, a, key, 1, NULL, NULL);
 }
 
 void cal_dbcache_put(cal_ctx *ctx, const char *key, struct json_object *doc)
 {
-	if (key == NULL || ctx->shm == NULL || doc == NULL)
-		return;
-	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	(void)cal_cache_set(ctx->shm, key, strlen(key), s, strlen(s), CAL_DBCACHE_TTL_S);
+	cal_cache_set_json(ctx->shm, key, doc, CAL_DBCACHE_TTL_S);
 }
 
 void cal_dbcache_invalidate(cal_ctx *ctx, const char *scope, long long id)

@@ -57,6 +57,20 @@ int cal_cache_delete(cal_shm *shm, const char *key, size_t klen);
 int cal_cache_incr(cal_shm *shm, const char *key, size_t klen,
     long long delta, unsigned ttl_s, long long *newval);
 
+/*
+ * JSON documents as cache values, for every module that caches one (text analyses, API answers, database
+ * reads): the value is the plain serialisation. get returns a new reference, or NULL on a miss, an error,
+ * or an entry that does not parse as JSON of the wanted kind (a damaged entry is just a miss). raw, when
+ * not NULL, receives the entry's text in the arena (and *rawlen its length). set never fails loudly: a
+ * document too big for an item is simply not cached.
+ */
+struct json_object;
+struct cal_arena;
+struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object,
+    char **raw, size_t *rawlen);
+void cal_cache_set_json(cal_shm *shm, const char *key, struct json_object *doc, unsigned ttl_s);
+void cal_cache_set_text(cal_shm *shm, const char *key, const char *text, size_t len, unsigned ttl_s);
+
 /* Drop every entry (operators; tests).  Counters hits/misses are kept. */
 int cal_cache_flush(cal_shm *shm);
 

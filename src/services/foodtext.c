@@ -54,29 +54,10 @@ const char *cal_foodtext_cache_key(cal_arena *a, const cal_fooddb *fdb, const ch
 	return key;
 }
 
-static struct json_object *cached(cal_ctx *ctx, cal_arena *a, const char *key)
-{
-	size_t vlen = 0;
-	char *buf;
-	struct json_object *doc;
-
-	if (ctx->shm == NULL)
-		return NULL;
-	buf = cal_arena_alloc(a, CAL_CACHE_MAX_ITEM + 1);
-	if (cal_cache_get(ctx->shm, key, strlen(key), buf, CAL_CACHE_MAX_ITEM, &vlen) != 0)
-		return NULL;
-	buf[vlen] = '\0';
-	doc = json_tokener_parse(buf);
-	if (doc != NULL && json_object_is_type(doc, json_type_object))
-		return doc;
-	json_object_put(doc); /* a damaged entry is a miss */
-	return NULL;
-}
-
 struct json_object *cal_foodtext_analyze(cal_ctx *ctx, cal_arena *a, const cal_fooddb *fdb, const char *text)
 {
 	const char *key = cal_foodtext_cache_key(a, fdb, text);
-	struct json_object *doc = cached(ctx, a, key);
+	struct json_object *doc = cal_cache_get_json(ctx->shm, a, key, 1, NULL, NULL);
 	cal_food_analysis an;
 
 	if (doc != NULL)
@@ -87,11 +68,7 @@ struct json_object *cal_foodtext_analyze(cal_ctx *ctx, cal_arena *a, const cal_f
 	json_object_object_add(doc, "analysis", cal_foodparse_to_json(&an, "text"));
 	json_object_object_add(doc, "sodium_mg", json_object_new_double(cal_foodparse_round1(an.total.sodium_mg)));
 	json_object_object_add(doc, "matched", json_object_new_int((int)an.nmatched));
-	if (ctx->shm != NULL) {
-		const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-		/* A value too big for the cache is simply not cached. */
-		(void)cal_cache_set(ctx->shm, key, strlen(key), s, strlen(s), CAL_FOODTEXT_TTL_S);
-	}
+	cal_cache_set_json(ctx->shm, key, doc, CAL_FOODTEXT_TTL_S);
 	return doc;
 }
 
