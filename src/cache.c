@@ -48,13 +48,13 @@ static const uint32_t class_share[NCLASS] = {35, 30, 20, 15}; /* percent */
 #define REF_IDX(r) (((r)&0x0fffffffu) - 1u)
 
 struct item {
-	uint32_t hnext;          /* hash chain */
-	uint32_t prev, next;     /* LRU (free list uses next) */
-	_Atomic uint32_t state;  /* ITEM_* */
-	uint64_t hash;           /* full keyed hash of the key */
-	int64_t expires;         /* clock seconds, 0 = never */
-	uint64_t cas;            /* shard-wide increasing: newest wins */
-	_Atomic int64_t num;     /* counter value when ITEM_NUMERIC */
+	uint32_t hnext;         /* hash chain */
+	uint32_t prev, next;    /* LRU (free list uses next) */
+	_Atomic uint32_t state; /* ITEM_* */
+	uint64_t hash;          /* full keyed hash of the key */
+	int64_t expires;        /* clock seconds, 0 = never */
+	uint64_t cas;           /* shard-wide increasing: newest wins */
+	_Atomic int64_t num;    /* counter value when ITEM_NUMERIC */
 	uint32_t vlen;
 	uint16_t klen;
 	uint16_t pad;
@@ -107,8 +107,7 @@ struct op {
 	int corrupt; /* a link pointed nowhere: rebuild before unlocking */
 };
 
-static int64_t
-clock_default(void)
+static int64_t clock_default(void)
 {
 	struct timespec ts;
 
@@ -128,8 +127,7 @@ static int64_t (*cache_clock)(void) = clock_default;
 
 /* ---- geometry ---- */
 
-static uint32_t
-pow2_at_least(uint64_t n)
+static uint32_t pow2_at_least(uint64_t n)
 {
 	uint32_t p = 16;
 
@@ -138,8 +136,7 @@ pow2_at_least(uint64_t n)
 	return p;
 }
 
-static void
-geometry(uint64_t shard_bytes, struct geom *g)
+static void geometry(uint64_t shard_bytes, struct geom *g)
 {
 	uint64_t avail = shard_bytes - SHARD_HDR, est = 0, pos;
 
@@ -159,27 +156,22 @@ geometry(uint64_t shard_bytes, struct geom *g)
 	}
 }
 
-static uint64_t
-shard_bytes_for(size_t len)
+static uint64_t shard_bytes_for(size_t len)
 {
 	return ((len - REGION_HDR) / CAL_CACHE_SHARDS) & ~(uint64_t)63u;
 }
 
-size_t
-cal_cache_region_min_bytes(void)
+size_t cal_cache_region_min_bytes(void)
 {
 	return REGION_HDR + CAL_CACHE_SHARDS * (size_t)8192;
 }
 
-static struct shard *
-shard_at(struct region *r, unsigned i)
+static struct shard *shard_at(struct region *r, unsigned i)
 {
-	return (struct shard *)(void *)((unsigned char *)r + REGION_HDR +
-	    (uint64_t)i * r->shard_bytes);
+	return (struct shard *)(void *)((unsigned char *)r + REGION_HDR + (uint64_t)i * r->shard_bytes);
 }
 
-static int
-class_for(size_t bytes)
+static int class_for(size_t bytes)
 {
 	for (int c = 0; c < NCLASS; c++)
 		if (bytes <= class_bytes[c])
@@ -189,8 +181,7 @@ class_for(size_t bytes)
 
 /* ---- item access with bounds checks ---- */
 
-static struct item *
-at(struct op *op, uint32_t ref)
+static struct item *at(struct op *op, uint32_t ref)
 {
 	struct shard *s = op->s;
 	uint32_t c = REF_CLASS(ref);
@@ -200,11 +191,10 @@ at(struct op *op, uint32_t ref)
 		return NULL;
 	}
 	return (struct item *)(void *)((unsigned char *)s + s->g.items_off[c] +
-	    (uint64_t)REF_IDX(ref) * class_bytes[c]);
+				       (uint64_t)REF_IDX(ref) * class_bytes[c]);
 }
 
-static uint32_t
-total_items(const struct shard *s)
+static uint32_t total_items(const struct shard *s)
 {
 	uint32_t n = 0;
 
@@ -214,25 +204,21 @@ total_items(const struct shard *s)
 }
 
 /* Header fields of a LIVE item are within its class. */
-static int
-item_ok(const struct item *it, int c, uint32_t st)
+static int item_ok(const struct item *it, int c, uint32_t st)
 {
 	size_t v = (st & ITEM_NUMERIC) ? 0 : it->vlen;
 
-	return it->klen >= 1 && it->klen <= CAL_CACHE_MAX_KEY &&
-	    ITEM_HDR + it->klen + v <= class_bytes[c];
+	return it->klen >= 1 && it->klen <= CAL_CACHE_MAX_KEY && ITEM_HDR + it->klen + v <= class_bytes[c];
 }
 
-static int
-expired(const struct op *op, const struct item *it)
+static int expired(const struct op *op, const struct item *it)
 {
 	return it->expires != 0 && op->now >= it->expires;
 }
 
 /* ---- links ---- */
 
-static void
-lru_unlink(struct op *op, struct item *it, int c)
+static void lru_unlink(struct op *op, struct item *it, int c)
 {
 	struct shard *s = op->s;
 	struct item *x;
@@ -248,8 +234,7 @@ lru_unlink(struct op *op, struct item *it, int c)
 	it->prev = it->next = 0;
 }
 
-static void
-lru_push(struct op *op, struct item *it, uint32_t ref)
+static void lru_push(struct op *op, struct item *it, uint32_t ref)
 {
 	struct shard *s = op->s;
 	int c = (int)REF_CLASS(ref);
@@ -264,8 +249,7 @@ lru_push(struct op *op, struct item *it, uint32_t ref)
 	s->lru_head[c] = ref;
 }
 
-static void
-lru_bump(struct op *op, struct item *it, uint32_t ref)
+static void lru_bump(struct op *op, struct item *it, uint32_t ref)
 {
 	if (op->s->lru_head[REF_CLASS(ref)] == ref)
 		return;
@@ -273,8 +257,7 @@ lru_bump(struct op *op, struct item *it, uint32_t ref)
 	lru_push(op, it, ref);
 }
 
-static void
-hash_link(struct op *op, struct item *it, uint32_t ref)
+static void hash_link(struct op *op, struct item *it, uint32_t ref)
 {
 	uint32_t b = (uint32_t)it->hash & (op->s->g.nbuckets - 1);
 
@@ -282,8 +265,7 @@ hash_link(struct op *op, struct item *it, uint32_t ref)
 	op->bk[b] = ref;
 }
 
-static void
-hash_unlink(struct op *op, struct item *it, uint32_t ref)
+static void hash_unlink(struct op *op, struct item *it, uint32_t ref)
 {
 	uint32_t *pp = &op->bk[(uint32_t)it->hash & (op->s->g.nbuckets - 1)];
 	uint32_t steps = total_items(op->s);
@@ -302,8 +284,7 @@ hash_unlink(struct op *op, struct item *it, uint32_t ref)
 	it->hnext = 0;
 }
 
-static void
-free_push(struct op *op, struct item *it, uint32_t ref)
+static void free_push(struct op *op, struct item *it, uint32_t ref)
 {
 	int c = (int)REF_CLASS(ref);
 
@@ -313,8 +294,7 @@ free_push(struct op *op, struct item *it, uint32_t ref)
 }
 
 /* Unlink a live item and free its slot (the caller may reuse it). */
-static void
-item_drop(struct op *op, struct item *it, uint32_t ref, int to_free_list)
+static void item_drop(struct op *op, struct item *it, uint32_t ref, int to_free_list)
 {
 	int c = (int)REF_CLASS(ref);
 
@@ -322,15 +302,13 @@ item_drop(struct op *op, struct item *it, uint32_t ref, int to_free_list)
 	lru_unlink(op, it, c);
 	atomic_store_explicit(&it->state, 0, memory_order_release);
 	atomic_fetch_sub_explicit(&op->s->entries, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&op->s->used, class_bytes[c],
-	    memory_order_relaxed);
+	atomic_fetch_sub_explicit(&op->s->used, class_bytes[c], memory_order_relaxed);
 	if (to_free_list)
 		free_push(op, it, ref);
 }
 
 /* Find key in its chain; 0 when absent. */
-static uint32_t
-find(struct op *op)
+static uint32_t find(struct op *op)
 {
 	uint32_t ref = op->bk[(uint32_t)op->h & (op->s->g.nbuckets - 1)];
 	uint32_t steps = total_items(op->s);
@@ -344,8 +322,7 @@ find(struct op *op)
 		st = atomic_load_explicit(&it->state, memory_order_relaxed);
 		if (!(st & ITEM_LIVE) || !item_ok(it, (int)REF_CLASS(ref), st))
 			goto bad;
-		if (it->hash == op->h && it->klen == op->klen &&
-		    memcmp(it->data, op->key, op->klen) == 0)
+		if (it->hash == op->h && it->klen == op->klen && memcmp(it->data, op->key, op->klen) == 0)
 			return ref;
 		ref = it->hnext;
 	}
@@ -356,8 +333,7 @@ bad:
 }
 
 /* A free slot of class c: the free list, else the LRU tail. */
-static uint32_t
-alloc(struct op *op, int c)
+static uint32_t alloc(struct op *op, int c)
 {
 	struct shard *s = op->s;
 	uint32_t ref = s->free_head[c];
@@ -379,16 +355,14 @@ alloc(struct op *op, int c)
 	if (ref == 0 || (it = at(op, ref)) == NULL)
 		return 0;
 	if (!expired(op, it))
-		atomic_fetch_add_explicit(&s->evictions, 1,
-		    memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->evictions, 1, memory_order_relaxed);
 	item_drop(op, it, ref, 0);
 	return ref;
 }
 
 /* Fill a fresh slot and commit it; link it in front of any older copy. */
-static struct item *
-commit(struct op *op, uint32_t ref, const void *val, size_t vlen,
-    unsigned ttl_s, uint32_t flags, long long num)
+static struct item *commit(struct op *op, uint32_t ref, const void *val, size_t vlen, unsigned ttl_s, uint32_t flags,
+			   long long num)
 {
 	struct item *it = at(op, ref);
 	int c = (int)REF_CLASS(ref);
@@ -404,23 +378,19 @@ commit(struct op *op, uint32_t ref, const void *val, size_t vlen,
 	memcpy(it->data, op->key, op->klen);
 	if (vlen > 0)
 		memcpy(it->data + op->klen, val, vlen);
-	atomic_store_explicit(&it->state, ITEM_LIVE | flags,
-	    memory_order_release);
+	atomic_store_explicit(&it->state, ITEM_LIVE | flags, memory_order_release);
 	hash_link(op, it, ref);
 	lru_push(op, it, ref);
 	atomic_fetch_add_explicit(&op->s->entries, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&op->s->used, class_bytes[c],
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&op->s->used, class_bytes[c], memory_order_relaxed);
 	return it;
 }
 
 /* ---- rebuild ---- */
 
-static void
-shard_reset_links(struct shard *s)
+static void shard_reset_links(struct shard *s)
 {
-	memset((unsigned char *)s + s->g.buckets_off, 0,
-	    (size_t)s->g.nbuckets * 4);
+	memset((unsigned char *)s + s->g.buckets_off, 0, (size_t)s->g.nbuckets * 4);
 	memset(s->free_head, 0, sizeof(s->free_head));
 	memset(s->lru_head, 0, sizeof(s->lru_head));
 	memset(s->lru_tail, 0, sizeof(s->lru_tail));
@@ -429,8 +399,7 @@ shard_reset_links(struct shard *s)
 }
 
 /* Keep item `ref` unless an equal key with a newer cas is already linked. */
-static void
-rebuild_one(struct op *op, struct item *it, uint32_t ref)
+static void rebuild_one(struct op *op, struct item *it, uint32_t ref)
 {
 	uint32_t other;
 	struct item *o;
@@ -455,8 +424,7 @@ rebuild_one(struct op *op, struct item *it, uint32_t ref)
 
 /* Recreate every link of shard s from the item states; keeps committed
  * items, so counters survive a worker dying mid-operation. */
-static void
-shard_rebuild(struct region *r, struct shard *s, unsigned idx, int keep)
+static void shard_rebuild(struct region *r, struct shard *s, unsigned idx, int keep)
 {
 	struct op op = {.r = r, .s = s};
 	uint64_t maxcas = 0;
@@ -472,9 +440,7 @@ shard_rebuild(struct region *r, struct shard *s, unsigned idx, int keep)
 			uint32_t st = atomic_load(&it->state);
 
 			if (keep && (st & ITEM_LIVE) && item_ok(it, c, st) &&
-			    it->hash == cal_shm_hash(r->seed, it->data,
-					    it->klen) &&
-			    (it->hash >> 58) == idx) {
+			    it->hash == cal_shm_hash(r->seed, it->data, it->klen) && (it->hash >> 58) == idx) {
 				rebuild_one(&op, it, ref);
 				if (it->cas > maxcas)
 					maxcas = it->cas;
@@ -494,14 +460,12 @@ shard_rebuild(struct region *r, struct shard *s, unsigned idx, int keep)
 
 /* ---- lock / op framing ---- */
 
-static unsigned
-shard_index(const struct op *op)
+static unsigned shard_index(const struct op *op)
 {
 	return (unsigned)(op->h >> 58); /* 64 shards: top 6 bits */
 }
 
-static int
-op_begin(cal_shm *shm, struct op *op, const char *key, size_t klen)
+static int op_begin(cal_shm *shm, struct op *op, const char *key, size_t klen)
 {
 	size_t len;
 	int rc;
@@ -515,8 +479,7 @@ op_begin(cal_shm *shm, struct op *op, const char *key, size_t klen)
 	op->klen = klen;
 	op->h = cal_shm_hash(op->r->seed, key, klen);
 	op->s = shard_at(op->r, shard_index(op));
-	op->bk = (uint32_t *)(void *)((unsigned char *)op->s +
-	    op->s->g.buckets_off);
+	op->bk = (uint32_t *)(void *)((unsigned char *)op->s + op->s->g.buckets_off);
 	rc = cal_shm_mutex_lock(shm, &op->s->mu);
 	if (rc < 0)
 		return rc;
@@ -529,8 +492,7 @@ op_begin(cal_shm *shm, struct op *op, const char *key, size_t klen)
 }
 
 /* Unlock; a corrupt shard is rebuilt first and the op reports -EIO. */
-static int
-op_end(struct op *op, int rc)
+static int op_end(struct op *op, int rc)
 {
 	unsigned idx = shard_index(op);
 
@@ -543,8 +505,7 @@ op_end(struct op *op, int rc)
 }
 
 /* The live, unexpired item for the op's key; drops an expired one. */
-static struct item *
-lookup(struct op *op, uint32_t *refp)
+static struct item *lookup(struct op *op, uint32_t *refp)
 {
 	uint32_t ref = find(op);
 	struct item *it;
@@ -562,9 +523,7 @@ lookup(struct op *op, uint32_t *refp)
 
 /* ---- API ---- */
 
-int
-cal_cache_get(cal_shm *shm, const char *key, size_t klen, void *buf,
-    size_t buflen, size_t *vlen)
+int cal_cache_get(cal_shm *shm, const char *key, size_t klen, void *buf, size_t buflen, size_t *vlen)
 {
 	struct op op;
 	struct item *it;
@@ -587,8 +546,7 @@ cal_cache_get(cal_shm *shm, const char *key, size_t klen, void *buf,
 	}
 	st = atomic_load_explicit(&it->state, memory_order_relaxed);
 	if (st & ITEM_NUMERIC) {
-		n = (size_t)snprintf(num, sizeof(num), "%lld",
-		    (long long)atomic_load(&it->num));
+		n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)atomic_load(&it->num));
 		src = num;
 	} else {
 		n = it->vlen;
@@ -609,9 +567,7 @@ out:
 	return op_end(&op, rc);
 }
 
-int
-cal_cache_set(cal_shm *shm, const char *key, size_t klen, const void *val,
-    size_t vlen, unsigned ttl_s)
+int cal_cache_set(cal_shm *shm, const char *key, size_t klen, const void *val, size_t vlen, unsigned ttl_s)
 {
 	struct op op;
 	uint32_t ref, old;
@@ -646,8 +602,7 @@ out:
 	return op_end(&op, rc);
 }
 
-int
-cal_cache_delete(cal_shm *shm, const char *key, size_t klen)
+int cal_cache_delete(cal_shm *shm, const char *key, size_t klen)
 {
 	struct op op;
 	struct item *it;
@@ -664,8 +619,7 @@ cal_cache_delete(cal_shm *shm, const char *key, size_t klen)
 }
 
 /* Strict decimal: what memcached accepts for incr. */
-static int
-parse_ll(const char *s, size_t n, long long *out)
+static int parse_ll(const char *s, size_t n, long long *out)
 {
 	char tmp[24];
 	char *end;
@@ -683,9 +637,7 @@ parse_ll(const char *s, size_t n, long long *out)
 	return 0;
 }
 
-static int
-incr_existing(struct op *op, struct item *it, uint32_t ref, long long delta,
-    long long *nv)
+static int incr_existing(struct op *op, struct item *it, uint32_t ref, long long delta, long long *nv)
 {
 	uint32_t st = atomic_load_explicit(&it->state, memory_order_relaxed);
 	long long cur;
@@ -704,14 +656,11 @@ incr_existing(struct op *op, struct item *it, uint32_t ref, long long delta,
 	/* The commit: one aligned 64-bit store (plus the flag, for text). */
 	atomic_store_explicit(&it->num, *nv, memory_order_release);
 	if (!(st & ITEM_NUMERIC))
-		atomic_store_explicit(&it->state, st | ITEM_NUMERIC,
-		    memory_order_release);
+		atomic_store_explicit(&it->state, st | ITEM_NUMERIC, memory_order_release);
 	return 0;
 }
 
-int
-cal_cache_incr(cal_shm *shm, const char *key, size_t klen, long long delta,
-    unsigned ttl_s, long long *newval)
+int cal_cache_incr(cal_shm *shm, const char *key, size_t klen, long long delta, unsigned ttl_s, long long *newval)
 {
 	struct op op;
 	struct item *it;
@@ -742,8 +691,7 @@ out:
 	return rc;
 }
 
-int
-cal_cache_flush(cal_shm *shm)
+int cal_cache_flush(cal_shm *shm)
 {
 	size_t len;
 	struct region *r = cal_shm_region(shm, CAL_SHM_CACHE, &len);
@@ -763,8 +711,7 @@ cal_cache_flush(cal_shm *shm)
 	return 0;
 }
 
-int
-cal_cache_stats(cal_shm *shm, struct cal_cache_stats *st)
+int cal_cache_stats(cal_shm *shm, struct cal_cache_stats *st)
 {
 	size_t len;
 	struct region *r = cal_shm_region(shm, CAL_SHM_CACHE, &len);
@@ -773,26 +720,20 @@ cal_cache_stats(cal_shm *shm, struct cal_cache_stats *st)
 	for (unsigned i = 0; i < CAL_CACHE_SHARDS; i++) {
 		struct shard *s = shard_at(r, i);
 
-		st->entries += atomic_load_explicit(&s->entries,
-		    memory_order_relaxed);
-		st->used_bytes += atomic_load_explicit(&s->used,
-		    memory_order_relaxed);
+		st->entries += atomic_load_explicit(&s->entries, memory_order_relaxed);
+		st->used_bytes += atomic_load_explicit(&s->used, memory_order_relaxed);
 		st->hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
-		st->misses += atomic_load_explicit(&s->misses,
-		    memory_order_relaxed);
-		st->evictions += atomic_load_explicit(&s->evictions,
-		    memory_order_relaxed);
+		st->misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
+		st->evictions += atomic_load_explicit(&s->evictions, memory_order_relaxed);
 		for (int c = 0; c < NCLASS; c++)
-			st->capacity_bytes +=
-			    (uint64_t)s->g.nitems[c] * class_bytes[c];
+			st->capacity_bytes += (uint64_t)s->g.nitems[c] * class_bytes[c];
 	}
 	return 0;
 }
 
 /* ---- region setup (called by shm.c under its creation lock) ---- */
 
-int
-cal_cache_region_init(void *base, size_t len)
+int cal_cache_region_init(void *base, size_t len)
 {
 	struct region *r = base;
 	int rc;
@@ -814,23 +755,20 @@ cal_cache_region_init(void *base, size_t len)
 		if (rc != 0)
 			return rc;
 		geometry(r->shard_bytes, &s->g);
-		memset((unsigned char *)s + s->g.buckets_off, 0,
-		    (size_t)s->g.nbuckets * 4);
+		memset((unsigned char *)s + s->g.buckets_off, 0, (size_t)s->g.nbuckets * 4);
 		s->cas_next = 1; /* items stay untouched until carved */
 	}
 	r->magic = REGION_MAGIC;
 	return 0;
 }
 
-int
-cal_cache_region_check(const void *base, size_t len)
+int cal_cache_region_check(const void *base, size_t len)
 {
 	const struct region *r = base;
 	struct geom g;
 
-	if (len < cal_cache_region_min_bytes() || r->magic != REGION_MAGIC ||
-	    r->nshards != CAL_CACHE_SHARDS || r->nclasses != NCLASS ||
-	    r->shard_bytes != shard_bytes_for(len))
+	if (len < cal_cache_region_min_bytes() || r->magic != REGION_MAGIC || r->nshards != CAL_CACHE_SHARDS ||
+	    r->nclasses != NCLASS || r->shard_bytes != shard_bytes_for(len))
 		return -EINVAL;
 	geometry(r->shard_bytes, &g);
 	for (unsigned i = 0; i < CAL_CACHE_SHARDS; i++) {
@@ -842,8 +780,8 @@ cal_cache_region_check(const void *base, size_t len)
 	return 0;
 }
 
-struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object,
-				       char **raw, size_t *rawlen)
+struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object, char **raw,
+				       size_t *rawlen)
 {
 	size_t len = 0;
 	char *buf;

@@ -26,32 +26,29 @@
 #define NBUCKETS 13
 
 /* Upper bounds in ms (Prometheus `le`, rendered in seconds). */
-static const double bucket_ms[NBUCKETS] = {1, 2, 5, 10, 25, 50, 100, 250,
-    500, 1000, 2500, 5000, 10000};
-static const char *const bucket_le[NBUCKETS + 1] = {"0.001", "0.002",
-    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5",
-    "10", "+Inf"};
-static const char *const bucket_le_ms[NBUCKETS + 1] = {"1", "2", "5", "10",
-    "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "+Inf"};
+static const double bucket_ms[NBUCKETS] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+static const char *const bucket_le[NBUCKETS + 1] = {"0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1",
+						    "0.25",  "0.5",   "1",     "2.5",  "5",     "10",   "+Inf"};
+static const char *const bucket_le_ms[NBUCKETS + 1] = {"1",   "2",   "5",    "10",   "25",   "50",    "100",
+						       "250", "500", "1000", "2500", "5000", "10000", "+Inf"};
 
 /* §4.1 error codes; the last slot counts anything else. */
 static const struct {
 	const char *code;
 	const char *category;
 } err_codes[] = {
-	{"invalid_json", "client"}, {"validation_error", "client"},
-	{"unauthorized", "client"}, {"forbidden", "client"},
-	{"not_found", "client"}, {"method_not_allowed", "client"},
+	{"invalid_json", "client"},      {"validation_error", "client"},
+	{"unauthorized", "client"},      {"forbidden", "client"},
+	{"not_found", "client"},         {"method_not_allowed", "client"},
 	{"payload_too_large", "client"}, {"unsupported_media_type", "client"},
-	{"rate_limited", "client"}, {"conflict", "client"},
-	{"internal_error", "server"}, {"upstream_error", "server"},
-	{"unavailable", "server"}, {"unknown", "server"},
+	{"rate_limited", "client"},      {"conflict", "client"},
+	{"internal_error", "server"},    {"upstream_error", "server"},
+	{"unavailable", "server"},       {"unknown", "server"},
 };
 #define NERR (sizeof(err_codes) / sizeof(err_codes[0]))
 
-static const char *const providers[] = {"manychat", "mercadopago",
-    "spoonacular", "gemini", "google_speech", "google_vision", "telegram",
-    "unknown"};
+static const char *const providers[] = {"manychat",      "mercadopago",   "spoonacular", "gemini",
+					"google_speech", "google_vision", "telegram",    "unknown"};
 #define NPROV (sizeof(providers) / sizeof(providers[0]))
 
 /* Business counters → Prometheus metric (+ optional label), grouped so that
@@ -62,24 +59,15 @@ static const struct {
 	const char *label; /* source="…" or NULL */
 	const char *help;
 } biz[] = {
-	{"users_created", "caloria_users_created_total", NULL,
-	    "Users created."},
-	{"quizzes_completed", "caloria_quizzes_completed_total", NULL,
-	    "Onboarding quizzes completed."},
-	{"food_logs_text", "caloria_food_logs_total", "text",
-	    "Food logs by source."},
-	{"food_logs_image", "caloria_food_logs_total", "image",
-	    "Food logs by source."},
-	{"food_logs_audio", "caloria_food_logs_total", "audio",
-	    "Food logs by source."},
-	{"trials_started", "caloria_trials_started_total", NULL,
-	    "Trials started."},
-	{"subscriptions_activated", "caloria_subscriptions_activated_total",
-	    NULL, "Subscriptions activated."},
-	{"payments_approved", "caloria_payments_approved_total", NULL,
-	    "Payments approved."},
-	{"unknown", "caloria_business_unknown_total", NULL,
-	    "Business events recorded under an unknown name (a bug)."},
+	{"users_created", "caloria_users_created_total", NULL, "Users created."},
+	{"quizzes_completed", "caloria_quizzes_completed_total", NULL, "Onboarding quizzes completed."},
+	{"food_logs_text", "caloria_food_logs_total", "text", "Food logs by source."},
+	{"food_logs_image", "caloria_food_logs_total", "image", "Food logs by source."},
+	{"food_logs_audio", "caloria_food_logs_total", "audio", "Food logs by source."},
+	{"trials_started", "caloria_trials_started_total", NULL, "Trials started."},
+	{"subscriptions_activated", "caloria_subscriptions_activated_total", NULL, "Subscriptions activated."},
+	{"payments_approved", "caloria_payments_approved_total", NULL, "Payments approved."},
+	{"unknown", "caloria_business_unknown_total", NULL, "Business events recorded under an unknown name (a bug)."},
 };
 #define NBIZ (sizeof(biz) / sizeof(biz[0]))
 
@@ -109,34 +97,29 @@ struct region {
 	_Atomic int64_t business[NBIZ];
 };
 
-static struct region *
-region(cal_shm *shm)
+static struct region *region(cal_shm *shm)
 {
 	size_t len;
 
 	return cal_shm_region(shm, CAL_SHM_METRICS, &len);
 }
 
-static void
-inc(_Atomic uint64_t *p, uint64_t n)
+static void inc(_Atomic uint64_t *p, uint64_t n)
 {
 	atomic_fetch_add_explicit(p, n, memory_order_relaxed);
 }
 
-static uint64_t
-get(_Atomic uint64_t *p)
+static uint64_t get(_Atomic uint64_t *p)
 {
 	return atomic_load_explicit(p, memory_order_relaxed);
 }
 
 /* Index of name in a table of n entries whose first member is the name
  * (stride = entry size); unknown → the last slot, "unknown". */
-static size_t
-lookup(const char *name, const char *const *tab, size_t stride, size_t n)
+static size_t lookup(const char *name, const char *const *tab, size_t stride, size_t n)
 {
 	for (size_t i = 0; name != NULL && i + 1 < n; i++) {
-		const char *t = *(const char *const *)(const void *)
-		    ((const char *)tab + i * stride);
+		const char *t = *(const char *const *)(const void *)((const char *)tab + i * stride);
 
 		if (strcmp(name, t) == 0)
 			return i;
@@ -144,8 +127,7 @@ lookup(const char *name, const char *const *tab, size_t stride, size_t n)
 	return n - 1;
 }
 
-static void
-observe(struct hist *h, double ms)
+static void observe(struct hist *h, double ms)
 {
 	size_t i = 0;
 
@@ -159,13 +141,11 @@ observe(struct hist *h, double ms)
 
 /* ---- recording ---- */
 
-static void
-name_route(struct route *r, const char *name)
+static void name_route(struct route *r, const char *name)
 {
 	uint32_t expect = 0;
 
-	if (name == NULL || atomic_load_explicit(&r->state,
-				memory_order_acquire) == 2)
+	if (name == NULL || atomic_load_explicit(&r->state, memory_order_acquire) == 2)
 		return;
 	if (!atomic_compare_exchange_strong(&r->state, &expect, 1))
 		return; /* someone else is naming it */
@@ -173,9 +153,7 @@ name_route(struct route *r, const char *name)
 	atomic_store_explicit(&r->state, 2, memory_order_release);
 }
 
-void
-cal_metrics_request(cal_shm *shm, int route_index, const char *route_name,
-    int status, double duration_ms)
+void cal_metrics_request(cal_shm *shm, int route_index, const char *route_name, int status, double duration_ms)
 {
 	struct route *r;
 	int cls = status / 100 - 1;
@@ -190,19 +168,16 @@ cal_metrics_request(cal_shm *shm, int route_index, const char *route_name,
 	observe(&r->lat, duration_ms);
 }
 
-void
-cal_metrics_error(cal_shm *shm, const char *code)
+void cal_metrics_error(cal_shm *shm, const char *code)
 {
 	size_t i = lookup(code, &err_codes[0].code, sizeof(err_codes[0]), NERR);
 
 	inc(&region(shm)->errors[i], 1);
 }
 
-void
-cal_metrics_api(cal_shm *shm, const char *provider, int ok, double ms)
+void cal_metrics_api(cal_shm *shm, const char *provider, int ok, double ms)
 {
-	struct api *a = &region(shm)->api[lookup(provider, providers,
-	    sizeof(providers[0]), NPROV)];
+	struct api *a = &region(shm)->api[lookup(provider, providers, sizeof(providers[0]), NPROV)];
 
 	inc(&a->calls, 1);
 	if (!ok)
@@ -210,18 +185,14 @@ cal_metrics_api(cal_shm *shm, const char *provider, int ok, double ms)
 	observe(&a->lat, ms);
 }
 
-void
-cal_metrics_business(cal_shm *shm, const char *counter, long long delta)
+void cal_metrics_business(cal_shm *shm, const char *counter, long long delta)
 {
 	size_t i = lookup(counter, &biz[0].name, sizeof(biz[0]), NBIZ);
 
-	atomic_fetch_add_explicit(&region(shm)->business[i], (int64_t)delta,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&region(shm)->business[i], (int64_t)delta, memory_order_relaxed);
 }
 
-int
-cal_metrics_api_counts(cal_shm *shm, const char *provider,
-    unsigned long long *calls, unsigned long long *failures)
+int cal_metrics_api_counts(cal_shm *shm, const char *provider, unsigned long long *calls, unsigned long long *failures)
 {
 	size_t i = lookup(provider, providers, sizeof(providers[0]), NPROV);
 
@@ -240,11 +211,9 @@ struct sb {
 	int oom;
 };
 
-static void sb_printf(struct sb *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void
-sb_printf(struct sb *b, const char *fmt, ...)
+static void sb_printf(struct sb *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -275,8 +244,7 @@ sb_printf(struct sb *b, const char *fmt, ...)
 	}
 }
 
-static int
-sb_init(struct sb *b)
+static int sb_init(struct sb *b)
 {
 	b->cap = 8192;
 	b->len = 0;
@@ -288,8 +256,7 @@ sb_init(struct sb *b)
 	return 0;
 }
 
-static char *
-sb_finish(struct sb *b)
+static char *sb_finish(struct sb *b)
 {
 	if (b->oom) {
 		free(b->p);
@@ -300,8 +267,7 @@ sb_finish(struct sb *b)
 
 /* Escape for a Prometheus label value or a JSON string (same three rules
  * plus control characters for JSON). */
-static void
-sb_escaped(struct sb *b, const char *s, int json)
+static void sb_escaped(struct sb *b, const char *s, int json)
 {
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -318,8 +284,7 @@ sb_escaped(struct sb *b, const char *s, int json)
 }
 
 /* Route name for output: stored name, else a stable fallback. */
-static const char *
-route_name(struct route *r, int i, char *buf, size_t len)
+static const char *route_name(struct route *r, int i, char *buf, size_t len)
 {
 	if (atomic_load_explicit(&r->state, memory_order_acquire) == 2 &&
 	    memchr(r->name, '\0', sizeof(r->name)) != NULL)
@@ -328,8 +293,7 @@ route_name(struct route *r, int i, char *buf, size_t len)
 	return buf;
 }
 
-static uint64_t
-route_total(struct route *r)
+static uint64_t route_total(struct route *r)
 {
 	uint64_t n = 0;
 
@@ -343,8 +307,7 @@ struct proc {
 	unsigned long long rss, shared;
 };
 
-static void
-proc_stats(struct proc *p)
+static void proc_stats(struct proc *p)
 {
 	unsigned long long size = 0, rss = 0, shared = 0;
 	long page = sysconf(_SC_PAGESIZE);
@@ -364,15 +327,12 @@ proc_stats(struct proc *p)
 
 /* ---- Prometheus text format 0.0.4 ---- */
 
-static void
-prom_head(struct sb *b, const char *name, const char *type, const char *help)
+static void prom_head(struct sb *b, const char *name, const char *type, const char *help)
 {
 	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void
-prom_hist(struct sb *b, const char *name, const char *lname,
-    const char *lval, struct hist *h)
+static void prom_hist(struct sb *b, const char *name, const char *lname, const char *lval, struct hist *h)
 {
 	uint64_t cum = 0;
 
@@ -380,8 +340,7 @@ prom_hist(struct sb *b, const char *name, const char *lname,
 		cum += get(&h->b[i]);
 		sb_printf(b, "%s_bucket{%s=\"", name, lname);
 		sb_escaped(b, lval, 0);
-		sb_printf(b, "\",le=\"%s\"} %llu\n", bucket_le[i],
-		    (unsigned long long)cum);
+		sb_printf(b, "\",le=\"%s\"} %llu\n", bucket_le[i], (unsigned long long)cum);
 	}
 	sb_printf(b, "%s_sum{%s=\"", name, lname);
 	sb_escaped(b, lval, 0);
@@ -391,14 +350,12 @@ prom_hist(struct sb *b, const char *name, const char *lname,
 	sb_printf(b, "\"} %llu\n", (unsigned long long)cum);
 }
 
-static void
-prom_requests(struct sb *b, struct region *m)
+static void prom_requests(struct sb *b, struct region *m)
 {
 	static const char *const cls[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 	char nb[32];
 
-	prom_head(b, "caloria_http_requests_total", "counter",
-	    "HTTP requests by route and status class.");
+	prom_head(b, "caloria_http_requests_total", "counter", "HTTP requests by route and status class.");
 	for (int i = 0; i < CAL_METRICS_MAX_ROUTES; i++) {
 		struct route *r = &m->routes[i];
 
@@ -407,76 +364,65 @@ prom_requests(struct sb *b, struct region *m)
 		for (int c = 0; c < 5; c++) {
 			sb_printf(b, "caloria_http_requests_total{route=\"");
 			sb_escaped(b, route_name(r, i, nb, sizeof(nb)), 0);
-			sb_printf(b, "\",class=\"%s\"} %llu\n", cls[c],
-			    (unsigned long long)get(&r->status[c]));
+			sb_printf(b, "\",class=\"%s\"} %llu\n", cls[c], (unsigned long long)get(&r->status[c]));
 		}
 	}
-	prom_head(b, "caloria_http_request_duration_seconds", "histogram",
-	    "HTTP request latency by route.");
+	prom_head(b, "caloria_http_request_duration_seconds", "histogram", "HTTP request latency by route.");
 	for (int i = 0; i < CAL_METRICS_MAX_ROUTES; i++) {
 		struct route *r = &m->routes[i];
 
 		if (route_total(r) != 0)
-			prom_hist(b, "caloria_http_request_duration_seconds",
-			    "route", route_name(r, i, nb, sizeof(nb)), &r->lat);
+			prom_hist(b, "caloria_http_request_duration_seconds", "route", route_name(r, i, nb, sizeof(nb)),
+				  &r->lat);
 	}
 }
 
-static void
-prom_errors_apis(struct sb *b, struct region *m)
+static void prom_errors_apis(struct sb *b, struct region *m)
 {
-	prom_head(b, "caloria_errors_total", "counter",
-	    "Error responses by code and category.");
+	prom_head(b, "caloria_errors_total", "counter", "Error responses by code and category.");
 	for (size_t i = 0; i < NERR; i++)
-		sb_printf(b, "caloria_errors_total{code=\"%s\",category=\"%s\"}"
-		    " %llu\n", err_codes[i].code, err_codes[i].category,
-		    (unsigned long long)get(&m->errors[i]));
-	prom_head(b, "caloria_external_api_calls_total", "counter",
-	    "External API calls by provider.");
+		sb_printf(b,
+			  "caloria_errors_total{code=\"%s\",category=\"%s\"}"
+			  " %llu\n",
+			  err_codes[i].code, err_codes[i].category, (unsigned long long)get(&m->errors[i]));
+	prom_head(b, "caloria_external_api_calls_total", "counter", "External API calls by provider.");
 	for (size_t i = 0; i < NPROV; i++)
-		sb_printf(b, "caloria_external_api_calls_total{provider=\"%s\"} "
-		    "%llu\n", providers[i],
-		    (unsigned long long)get(&m->api[i].calls));
-	prom_head(b, "caloria_external_api_failures_total", "counter",
-	    "Failed external API calls by provider.");
+		sb_printf(b,
+			  "caloria_external_api_calls_total{provider=\"%s\"} "
+			  "%llu\n",
+			  providers[i], (unsigned long long)get(&m->api[i].calls));
+	prom_head(b, "caloria_external_api_failures_total", "counter", "Failed external API calls by provider.");
 	for (size_t i = 0; i < NPROV; i++)
-		sb_printf(b, "caloria_external_api_failures_total{provider="
-		    "\"%s\"} %llu\n", providers[i],
-		    (unsigned long long)get(&m->api[i].failures));
-	prom_head(b, "caloria_external_api_duration_seconds", "histogram",
-	    "External API call latency by provider.");
+		sb_printf(b,
+			  "caloria_external_api_failures_total{provider="
+			  "\"%s\"} %llu\n",
+			  providers[i], (unsigned long long)get(&m->api[i].failures));
+	prom_head(b, "caloria_external_api_duration_seconds", "histogram", "External API call latency by provider.");
 	for (size_t i = 0; i < NPROV; i++)
-		prom_hist(b, "caloria_external_api_duration_seconds",
-		    "provider", providers[i], &m->api[i].lat);
+		prom_hist(b, "caloria_external_api_duration_seconds", "provider", providers[i], &m->api[i].lat);
 }
 
-static void
-prom_business(struct sb *b, struct region *m)
+static void prom_business(struct sb *b, struct region *m)
 {
 	for (size_t i = 0; i < NBIZ; i++) {
-		long long v = (long long)atomic_load_explicit(&m->business[i],
-		    memory_order_relaxed);
+		long long v = (long long)atomic_load_explicit(&m->business[i], memory_order_relaxed);
 
 		if (i == 0 || strcmp(biz[i].metric, biz[i - 1].metric) != 0)
 			prom_head(b, biz[i].metric, "counter", biz[i].help);
 		if (biz[i].label != NULL)
-			sb_printf(b, "%s{source=\"%s\"} %lld\n", biz[i].metric,
-			    biz[i].label, v);
+			sb_printf(b, "%s{source=\"%s\"} %lld\n", biz[i].metric, biz[i].label, v);
 		else
 			sb_printf(b, "%s %lld\n", biz[i].metric, v);
 	}
 }
 
-static void
-prom_one(struct sb *b, const char *name, const char *type, const char *help,
-    unsigned long long v)
+static void prom_one(struct sb *b, const char *name, const char *type, const char *help, unsigned long long v)
 {
 	prom_head(b, name, type, help);
 	sb_printf(b, "%s %llu\n", name, v);
 }
 
-static void
-prom_state(struct sb *b, cal_shm *shm)
+static void prom_state(struct sb *b, cal_shm *shm)
 {
 	struct cal_cache_stats cs;
 	struct cal_ratelimit_stats rs;
@@ -485,34 +431,24 @@ prom_state(struct sb *b, cal_shm *shm)
 	(void)cal_cache_stats(shm, &cs);
 	(void)cal_ratelimit_stats(shm, &rs);
 	proc_stats(&p);
-	prom_one(b, "caloria_cache_entries", "gauge", "Live cache entries.",
-	    cs.entries);
-	prom_one(b, "caloria_cache_capacity_bytes", "gauge",
-	    "Bytes of cache item slots.", cs.capacity_bytes);
-	prom_one(b, "caloria_cache_used_bytes", "gauge",
-	    "Bytes of cache item slots in use.", cs.used_bytes);
-	prom_one(b, "caloria_cache_hits_total", "counter", "Cache hits.",
-	    cs.hits);
-	prom_one(b, "caloria_cache_misses_total", "counter", "Cache misses.",
-	    cs.misses);
-	prom_one(b, "caloria_cache_evictions_total", "counter",
-	    "Unexpired cache entries evicted.", cs.evictions);
-	prom_one(b, "caloria_ratelimit_allowed_total", "counter",
-	    "Requests counted by the rate limiter.", rs.allowed);
-	prom_one(b, "caloria_ratelimit_limited_total", "counter",
-	    "Requests refused by the rate limiter.", rs.limited);
-	prom_one(b, "caloria_shm_lock_repairs_total", "counter",
-	    "Shared-memory locks recovered from a dead worker.",
-	    (unsigned long long)cal_shm_repairs(shm));
-	prom_one(b, "caloria_process_resident_memory_bytes", "gauge",
-	    "Resident memory of the answering worker.", p.rss);
+	prom_one(b, "caloria_cache_entries", "gauge", "Live cache entries.", cs.entries);
+	prom_one(b, "caloria_cache_capacity_bytes", "gauge", "Bytes of cache item slots.", cs.capacity_bytes);
+	prom_one(b, "caloria_cache_used_bytes", "gauge", "Bytes of cache item slots in use.", cs.used_bytes);
+	prom_one(b, "caloria_cache_hits_total", "counter", "Cache hits.", cs.hits);
+	prom_one(b, "caloria_cache_misses_total", "counter", "Cache misses.", cs.misses);
+	prom_one(b, "caloria_cache_evictions_total", "counter", "Unexpired cache entries evicted.", cs.evictions);
+	prom_one(b, "caloria_ratelimit_allowed_total", "counter", "Requests counted by the rate limiter.", rs.allowed);
+	prom_one(b, "caloria_ratelimit_limited_total", "counter", "Requests refused by the rate limiter.", rs.limited);
+	prom_one(b, "caloria_shm_lock_repairs_total", "counter", "Shared-memory locks recovered from a dead worker.",
+		 (unsigned long long)cal_shm_repairs(shm));
+	prom_one(b, "caloria_process_resident_memory_bytes", "gauge", "Resident memory of the answering worker.",
+		 p.rss);
 	prom_one(b, "caloria_pool_start_time_seconds", "gauge",
-	    "Unix time the shared file (the pool's shared state) was created.",
-	    (unsigned long long)cal_shm_created(shm));
+		 "Unix time the shared file (the pool's shared state) was created.",
+		 (unsigned long long)cal_shm_created(shm));
 }
 
-char *
-cal_metrics_prometheus(cal_shm *shm)
+char *cal_metrics_prometheus(cal_shm *shm)
 {
 	struct region *m = region(shm);
 	struct sb b;
@@ -528,24 +464,20 @@ cal_metrics_prometheus(cal_shm *shm)
 
 /* ---- JSON (/health/metrics) ---- */
 
-static void
-json_hist(struct sb *b, struct hist *h)
+static void json_hist(struct sb *b, struct hist *h)
 {
 	uint64_t cum = 0;
 
 	sb_printf(b, "{\"buckets\":{");
 	for (int i = 0; i <= NBUCKETS; i++) {
 		cum += get(&h->b[i]);
-		sb_printf(b, "%s\"%s\":%llu", i ? "," : "", bucket_le_ms[i],
-		    (unsigned long long)cum);
+		sb_printf(b, "%s\"%s\":%llu", i ? "," : "", bucket_le_ms[i], (unsigned long long)cum);
 	}
-	sb_printf(b, "},\"sum\":%.3f,\"count\":%llu,\"avg\":%.3f}",
-	    (double)get(&h->sum_us) / 1e3, (unsigned long long)cum,
-	    cum ? (double)get(&h->sum_us) / 1e3 / (double)cum : 0.0);
+	sb_printf(b, "},\"sum\":%.3f,\"count\":%llu,\"avg\":%.3f}", (double)get(&h->sum_us) / 1e3,
+		  (unsigned long long)cum, cum ? (double)get(&h->sum_us) / 1e3 / (double)cum : 0.0);
 }
 
-static void
-json_requests(struct sb *b, struct region *m)
+static void json_requests(struct sb *b, struct region *m)
 {
 	char nb[32];
 	int first = 1;
@@ -562,8 +494,7 @@ json_requests(struct sb *b, struct region *m)
 		sb_escaped(b, route_name(r, i, nb, sizeof(nb)), 1);
 		sb_printf(b, "\":{\"total\":%llu,\"by_status\":{", (unsigned long long)n);
 		for (int c = 0; c < 5; c++)
-			sb_printf(b, "%s\"%dxx\":%llu", c ? "," : "", c + 1,
-			    (unsigned long long)get(&r->status[c]));
+			sb_printf(b, "%s\"%dxx\":%llu", c ? "," : "", c + 1, (unsigned long long)get(&r->status[c]));
 		sb_printf(b, "},\"latency_ms\":");
 		json_hist(b, &r->lat);
 		sb_printf(b, "}");
@@ -571,34 +502,30 @@ json_requests(struct sb *b, struct region *m)
 	sb_printf(b, "}");
 }
 
-static void
-json_errors_apis(struct sb *b, struct region *m)
+static void json_errors_apis(struct sb *b, struct region *m)
 {
 	sb_printf(b, ",\"errors\":{");
 	for (size_t i = 0; i < NERR; i++)
-		sb_printf(b, "%s\"%s\":{\"count\":%llu,\"category\":\"%s\"}",
-		    i ? "," : "", err_codes[i].code,
-		    (unsigned long long)get(&m->errors[i]),
-		    err_codes[i].category);
+		sb_printf(b, "%s\"%s\":{\"count\":%llu,\"category\":\"%s\"}", i ? "," : "", err_codes[i].code,
+			  (unsigned long long)get(&m->errors[i]), err_codes[i].category);
 	sb_printf(b, "},\"external_apis\":{");
 	for (size_t i = 0; i < NPROV; i++) {
-		sb_printf(b, "%s\"%s\":{\"calls\":%llu,\"failures\":%llu,"
-		    "\"latency_ms\":", i ? "," : "", providers[i],
-		    (unsigned long long)get(&m->api[i].calls),
-		    (unsigned long long)get(&m->api[i].failures));
+		sb_printf(b,
+			  "%s\"%s\":{\"calls\":%llu,\"failures\":%llu,"
+			  "\"latency_ms\":",
+			  i ? "," : "", providers[i], (unsigned long long)get(&m->api[i].calls),
+			  (unsigned long long)get(&m->api[i].failures));
 		json_hist(b, &m->api[i].lat);
 		sb_printf(b, "}");
 	}
 	sb_printf(b, "},\"business\":{");
 	for (size_t i = 0; i < NBIZ; i++)
 		sb_printf(b, "%s\"%s\":%lld", i ? "," : "", biz[i].name,
-		    (long long)atomic_load_explicit(&m->business[i],
-			memory_order_relaxed));
+			  (long long)atomic_load_explicit(&m->business[i], memory_order_relaxed));
 	sb_printf(b, "}");
 }
 
-static void
-json_state(struct sb *b, cal_shm *shm, double uptime_s)
+static void json_state(struct sb *b, cal_shm *shm, double uptime_s)
 {
 	struct cal_cache_stats cs;
 	struct cal_ratelimit_stats rs;
@@ -609,29 +536,29 @@ json_state(struct sb *b, cal_shm *shm, double uptime_s)
 	(void)cal_ratelimit_stats(shm, &rs);
 	proc_stats(&p);
 	lookups = cs.hits + cs.misses;
-	sb_printf(b, ",\"cache\":{\"entries\":%llu,\"capacity_bytes\":%llu,"
-	    "\"used_bytes\":%llu,\"hits\":%llu,\"misses\":%llu,"
-	    "\"hit_rate\":%.4f,\"evictions\":%llu}",
-	    (unsigned long long)cs.entries,
-	    (unsigned long long)cs.capacity_bytes,
-	    (unsigned long long)cs.used_bytes, (unsigned long long)cs.hits,
-	    (unsigned long long)cs.misses,
-	    lookups ? (double)cs.hits / (double)lookups : 0.0,
-	    (unsigned long long)cs.evictions);
-	sb_printf(b, ",\"rate_limit\":{\"allowed\":%llu,\"limited\":%llu,"
-	    "\"evictions\":%llu,\"capacity\":%llu}",
-	    (unsigned long long)rs.allowed, (unsigned long long)rs.limited,
-	    (unsigned long long)rs.evictions, (unsigned long long)rs.capacity);
-	sb_printf(b, ",\"shared_memory\":{\"size_bytes\":%zu,"
-	    "\"lock_repairs\":%llu}", cal_shm_size(shm),
-	    (unsigned long long)cal_shm_repairs(shm));
-	sb_printf(b, ",\"process\":{\"pid\":%ld,\"rss_bytes\":%llu,"
-	    "\"rss_shared_bytes\":%llu,\"uptime_seconds\":%.0f}",
-	    p.pid, p.rss, p.shared, uptime_s < 0 || uptime_s != uptime_s ? 0.0 : uptime_s);
+	sb_printf(b,
+		  ",\"cache\":{\"entries\":%llu,\"capacity_bytes\":%llu,"
+		  "\"used_bytes\":%llu,\"hits\":%llu,\"misses\":%llu,"
+		  "\"hit_rate\":%.4f,\"evictions\":%llu}",
+		  (unsigned long long)cs.entries, (unsigned long long)cs.capacity_bytes,
+		  (unsigned long long)cs.used_bytes, (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+		  lookups ? (double)cs.hits / (double)lookups : 0.0, (unsigned long long)cs.evictions);
+	sb_printf(b,
+		  ",\"rate_limit\":{\"allowed\":%llu,\"limited\":%llu,"
+		  "\"evictions\":%llu,\"capacity\":%llu}",
+		  (unsigned long long)rs.allowed, (unsigned long long)rs.limited, (unsigned long long)rs.evictions,
+		  (unsigned long long)rs.capacity);
+	sb_printf(b,
+		  ",\"shared_memory\":{\"size_bytes\":%zu,"
+		  "\"lock_repairs\":%llu}",
+		  cal_shm_size(shm), (unsigned long long)cal_shm_repairs(shm));
+	sb_printf(b,
+		  ",\"process\":{\"pid\":%ld,\"rss_bytes\":%llu,"
+		  "\"rss_shared_bytes\":%llu,\"uptime_seconds\":%.0f}",
+		  p.pid, p.rss, p.shared, uptime_s < 0 || uptime_s != uptime_s ? 0.0 : uptime_s);
 }
 
-char *
-cal_metrics_json(cal_shm *shm, double uptime_s)
+char *cal_metrics_json(cal_shm *shm, double uptime_s)
 {
 	struct region *m = region(shm);
 	struct sb b;
@@ -648,14 +575,12 @@ cal_metrics_json(cal_shm *shm, double uptime_s)
 
 /* ---- region setup (shm.c, under its creation lock) ---- */
 
-size_t
-cal_metrics_region_bytes(void)
+size_t cal_metrics_region_bytes(void)
 {
 	return sizeof(struct region);
 }
 
-int
-cal_metrics_region_init(void *base, size_t len)
+int cal_metrics_region_init(void *base, size_t len)
 {
 	struct region *m = base;
 
@@ -670,13 +595,11 @@ cal_metrics_region_init(void *base, size_t len)
 	return 0;
 }
 
-int
-cal_metrics_region_check(const void *base, size_t len)
+int cal_metrics_region_check(const void *base, size_t len)
 {
 	const struct region *m = base;
 
-	if (len < sizeof(*m) || m->magic != REGION_MAGIC ||
-	    m->nroutes != CAL_METRICS_MAX_ROUTES || m->nerr != NERR ||
+	if (len < sizeof(*m) || m->magic != REGION_MAGIC || m->nroutes != CAL_METRICS_MAX_ROUTES || m->nerr != NERR ||
 	    m->nprov != NPROV || m->nbiz != NBIZ)
 		return -EINVAL;
 	return 0;

@@ -58,8 +58,7 @@ struct key {
 
 /* ---- layout ---- */
 
-size_t
-cal_ratelimit_region_bytes(size_t total)
+size_t cal_ratelimit_region_bytes(size_t total)
 {
 	size_t want = total / 16; /* 64 MiB file: 4 MiB, ~14,000 keys */
 
@@ -70,41 +69,33 @@ cal_ratelimit_region_bytes(size_t total)
 	return want;
 }
 
-static size_t
-stripe_bytes_for(size_t len)
+static size_t stripe_bytes_for(size_t len)
 {
 	return ((len - REGION_HDR) / STRIPES) & ~(size_t)63u;
 }
 
-static uint32_t
-per_stripe_for(size_t len)
+static uint32_t per_stripe_for(size_t len)
 {
-	return (uint32_t)((stripe_bytes_for(len) - STRIPE_HDR) /
-	    sizeof(struct entry));
+	return (uint32_t)((stripe_bytes_for(len) - STRIPE_HDR) / sizeof(struct entry));
 }
 
 /* Ring position of a slot (slots before 0 can appear in retry_after). */
-static uint32_t
-ring(int64_t slot, uint32_t nb)
+static uint32_t ring(int64_t slot, uint32_t nb)
 {
 	int64_t m = slot % (int64_t)nb;
 
 	return (uint32_t)(m < 0 ? m + nb : m);
 }
 
-static struct stripe *
-stripe_at(struct region *r, unsigned i)
+static struct stripe *stripe_at(struct region *r, unsigned i)
 {
-	return (struct stripe *)(void *)((unsigned char *)r + REGION_HDR +
-	    (size_t)i * r->stripe_bytes);
+	return (struct stripe *)(void *)((unsigned char *)r + REGION_HDR + (size_t)i * r->stripe_bytes);
 }
 
-static struct entry *
-entry_at(struct region *r, struct stripe *s, uint32_t i)
+static struct entry *entry_at(struct region *r, struct stripe *s, uint32_t i)
 {
 	(void)r;
-	return (struct entry *)(void *)((unsigned char *)s + STRIPE_HDR +
-	    (size_t)i * sizeof(struct entry));
+	return (struct entry *)(void *)((unsigned char *)s + STRIPE_HDR + (size_t)i * sizeof(struct entry));
 }
 
 /*
@@ -114,8 +105,7 @@ entry_at(struct region *r, struct stripe *s, uint32_t i)
  * span always covers the whole window (at most one bucket more): a key is
  * never released early — for the 15-minute login lockout, 900 to 915 s.
  */
-static void
-granularity(unsigned window_s, uint32_t *gran, uint32_t *nb)
+static void granularity(unsigned window_s, uint32_t *gran, uint32_t *nb)
 {
 	*gran = (window_s + 59) / 60;
 	if (*gran == 0)
@@ -125,8 +115,7 @@ granularity(unsigned window_s, uint32_t *gran, uint32_t *nb)
 
 /* ---- keys and stripes ---- */
 
-static int
-make_key(struct region *r, const char *cls, const char *key, struct key *k)
+static int make_key(struct region *r, const char *cls, const char *key, struct key *k)
 {
 	unsigned char buf[MAX_NAME + 2];
 	size_t cl, kl;
@@ -148,8 +137,7 @@ make_key(struct region *r, const char *cls, const char *key, struct key *k)
 }
 
 /* Clear entries a dead owner may have left half-written. */
-static void
-stripe_repair(struct region *r, struct stripe *s)
+static void stripe_repair(struct region *r, struct stripe *s)
 {
 	for (uint32_t i = 0; i < r->per_stripe; i++) {
 		struct entry *e = entry_at(r, s, i);
@@ -158,14 +146,12 @@ stripe_repair(struct region *r, struct stripe *s)
 		if (e->k1 == 0 && e->k2 == 0)
 			continue;
 		granularity(e->window_s, &gran, &nb);
-		if (e->window_s == 0 || e->window_s > CAL_RATELIMIT_MAX_WINDOW ||
-		    e->gran != gran)
+		if (e->window_s == 0 || e->window_s > CAL_RATELIMIT_MAX_WINDOW || e->gran != gran)
 			memset(e, 0, sizeof(*e));
 	}
 }
 
-static int
-stripe_lock(cal_shm *shm, struct region *r, struct stripe *s)
+static int stripe_lock(cal_shm *shm, struct region *r, struct stripe *s)
 {
 	int rc = cal_shm_mutex_lock(shm, &s->mu);
 
@@ -179,9 +165,7 @@ stripe_lock(cal_shm *shm, struct region *r, struct stripe *s)
 
 /* Slot of k within its probe window, or NULL; *victim gets the best slot
  * for inserting it (empty, else expired, else least recently seen). */
-static struct entry *
-probe(struct region *r, struct stripe *s, const struct key *k, time_t now,
-    struct entry **victim)
+static struct entry *probe(struct region *r, struct stripe *s, const struct key *k, time_t now, struct entry **victim)
 {
 	uint32_t home = (uint32_t)(k->k2 % r->per_stripe);
 	struct entry *best = NULL;
@@ -199,8 +183,7 @@ probe(struct region *r, struct stripe *s, const struct key *k, time_t now,
 			rank = 1;
 		else
 			rank = 2;
-		if (rank < best_rank ||
-		    (rank == 2 && best_rank == 2 && e->last_seen < best->last_seen)) {
+		if (rank < best_rank || (rank == 2 && best_rank == 2 && e->last_seen < best->last_seen)) {
 			best = e;
 			best_rank = rank;
 		}
@@ -212,8 +195,7 @@ probe(struct region *r, struct stripe *s, const struct key *k, time_t now,
 
 /* ---- the window ---- */
 
-static void
-entry_reset(struct entry *e, const struct key *k, unsigned window_s, time_t now)
+static void entry_reset(struct entry *e, const struct key *k, unsigned window_s, time_t now)
 {
 	uint32_t gran, nb;
 
@@ -232,8 +214,7 @@ entry_reset(struct entry *e, const struct key *k, unsigned window_s, time_t now)
  * less than a window is clamped to the newest time seen (no event is
  * forgotten); a bigger jump makes the history meaningless and resets it.
  */
-static int64_t
-advance(struct entry *e, const struct key *k, time_t *now)
+static int64_t advance(struct entry *e, const struct key *k, time_t *now)
 {
 	uint32_t gran, nb;
 	int64_t slot;
@@ -261,8 +242,7 @@ advance(struct entry *e, const struct key *k, time_t *now)
 	return slot;
 }
 
-static uint64_t
-window_count(const struct entry *e)
+static uint64_t window_count(const struct entry *e)
 {
 	uint32_t gran, nb;
 	uint64_t n = 0;
@@ -275,9 +255,7 @@ window_count(const struct entry *e)
 
 /* Seconds from now until enough of the oldest buckets age out for the count
  * to fall below limit. */
-static unsigned
-retry_after(const struct entry *e, int64_t slot, time_t now, uint64_t count,
-    unsigned limit)
+static unsigned retry_after(const struct entry *e, int64_t slot, time_t now, uint64_t count, unsigned limit)
 {
 	uint32_t gran, nb;
 
@@ -294,9 +272,8 @@ retry_after(const struct entry *e, int64_t slot, time_t now, uint64_t count,
 	return e->window_s; /* limit 0: never allowed; say one window */
 }
 
-static int
-check(cal_shm *shm, const char *cls, const char *key, unsigned limit,
-    unsigned window_s, time_t now, unsigned *retry, int count_it)
+static int check(cal_shm *shm, const char *cls, const char *key, unsigned limit, unsigned window_s, time_t now,
+		 unsigned *retry, int count_it)
 {
 	size_t len;
 	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
@@ -327,10 +304,8 @@ check(cal_shm *shm, const char *cls, const char *key, unsigned limit,
 	}
 	if (e == NULL) {
 		if (victim->k1 != 0 || victim->k2 != 0)
-			if (victim->last_seen + (int64_t)victim->window_s +
-				victim->gran > now)
-				atomic_fetch_add_explicit(&s->evictions, 1,
-				    memory_order_relaxed);
+			if (victim->last_seen + (int64_t)victim->window_s + victim->gran > now)
+				atomic_fetch_add_explicit(&s->evictions, 1, memory_order_relaxed);
 		e = victim;
 		entry_reset(e, &k, window_s, now);
 	} else if (e->window_s != window_s) {
@@ -342,8 +317,7 @@ check(cal_shm *shm, const char *cls, const char *key, unsigned limit,
 		if (retry != NULL)
 			*retry = retry_after(e, slot, now, n, limit);
 		if (count_it)
-			atomic_fetch_add_explicit(&s->limited, 1,
-			    memory_order_relaxed);
+			atomic_fetch_add_explicit(&s->limited, 1, memory_order_relaxed);
 		rc = 1;
 		goto out;
 	}
@@ -362,24 +336,19 @@ out:
 	return rc;
 }
 
-int
-cal_ratelimit_hit(cal_shm *shm, const char *class_name, const char *key,
-    unsigned limit, unsigned window_s, time_t now, unsigned *retry_after_s)
+int cal_ratelimit_hit(cal_shm *shm, const char *class_name, const char *key, unsigned limit, unsigned window_s,
+		      time_t now, unsigned *retry_after_s)
 {
-	return check(shm, class_name, key, limit, window_s, now, retry_after_s,
-	    1);
+	return check(shm, class_name, key, limit, window_s, now, retry_after_s, 1);
 }
 
-int
-cal_ratelimit_peek(cal_shm *shm, const char *class_name, const char *key,
-    unsigned limit, unsigned window_s, time_t now, unsigned *retry_after_s)
+int cal_ratelimit_peek(cal_shm *shm, const char *class_name, const char *key, unsigned limit, unsigned window_s,
+		       time_t now, unsigned *retry_after_s)
 {
-	return check(shm, class_name, key, limit, window_s, now, retry_after_s,
-	    0);
+	return check(shm, class_name, key, limit, window_s, now, retry_after_s, 0);
 }
 
-int
-cal_ratelimit_reset(cal_shm *shm, const char *class_name, const char *key)
+int cal_ratelimit_reset(cal_shm *shm, const char *class_name, const char *key)
 {
 	size_t len;
 	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
@@ -402,8 +371,7 @@ cal_ratelimit_reset(cal_shm *shm, const char *class_name, const char *key)
 	return e != NULL ? 0 : 1;
 }
 
-int
-cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st)
+int cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st)
 {
 	size_t len;
 	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
@@ -412,12 +380,9 @@ cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st)
 	for (unsigned i = 0; i < STRIPES; i++) {
 		struct stripe *s = stripe_at(r, i);
 
-		st->allowed += atomic_load_explicit(&s->allowed,
-		    memory_order_relaxed);
-		st->limited += atomic_load_explicit(&s->limited,
-		    memory_order_relaxed);
-		st->evictions += atomic_load_explicit(&s->evictions,
-		    memory_order_relaxed);
+		st->allowed += atomic_load_explicit(&s->allowed, memory_order_relaxed);
+		st->limited += atomic_load_explicit(&s->limited, memory_order_relaxed);
+		st->evictions += atomic_load_explicit(&s->evictions, memory_order_relaxed);
 	}
 	st->capacity = (uint64_t)r->per_stripe * STRIPES;
 	return 0;
@@ -425,8 +390,7 @@ cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st)
 
 /* ---- region setup (shm.c, under its creation lock) ---- */
 
-int
-cal_ratelimit_region_init(void *base, size_t len)
+int cal_ratelimit_region_init(void *base, size_t len)
 {
 	struct region *r = base;
 	int rc;
@@ -452,15 +416,12 @@ cal_ratelimit_region_init(void *base, size_t len)
 	return 0;
 }
 
-int
-cal_ratelimit_region_check(const void *base, size_t len)
+int cal_ratelimit_region_check(const void *base, size_t len)
 {
 	const struct region *r = base;
 
-	if (len < cal_ratelimit_region_bytes(0) || r->magic != REGION_MAGIC ||
-	    r->nstripes != STRIPES ||
-	    r->stripe_bytes != stripe_bytes_for(len) ||
-	    r->per_stripe != per_stripe_for(len))
+	if (len < cal_ratelimit_region_bytes(0) || r->magic != REGION_MAGIC || r->nstripes != STRIPES ||
+	    r->stripe_bytes != stripe_bytes_for(len) || r->per_stripe != per_stripe_for(len))
 		return -EINVAL;
 	return 0;
 }

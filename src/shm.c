@@ -54,15 +54,11 @@ struct cal_shm {
 };
 
 /* Fixed key for the header checksum: it detects damage, not forgery. */
-static const uint64_t hdr_key[2] = {UINT64_C(0x6361706f72696131),
-    UINT64_C(0x73686d6865616472)};
+static const uint64_t hdr_key[2] = {UINT64_C(0x6361706f72696131), UINT64_C(0x73686d6865616472)};
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,26 +73,25 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
  * keys chosen by users cannot be crafted to collide into one chain. ---- */
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                             \
-	do {                                                                 \
-		v0 += v1;                                                    \
-		v1 = ROTL(v1, 13);                                           \
-		v1 ^= v0;                                                    \
-		v0 = ROTL(v0, 32);                                           \
-		v2 += v3;                                                    \
-		v3 = ROTL(v3, 16);                                           \
-		v3 ^= v2;                                                    \
-		v0 += v3;                                                    \
-		v3 = ROTL(v3, 21);                                           \
-		v3 ^= v0;                                                    \
-		v2 += v1;                                                    \
-		v1 = ROTL(v1, 17);                                           \
-		v1 ^= v2;                                                    \
-		v2 = ROTL(v2, 32);                                           \
+#define SIPROUND                   \
+	do {                       \
+		v0 += v1;          \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0;          \
+		v0 = ROTL(v0, 32); \
+		v2 += v3;          \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2;          \
+		v0 += v3;          \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0;          \
+		v2 += v1;          \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2;          \
+		v2 = ROTL(v2, 32); \
 	} while (0)
 
-static uint64_t
-load64le(const unsigned char *p)
+static uint64_t load64le(const unsigned char *p)
 {
 	uint64_t v = 0;
 
@@ -105,8 +100,7 @@ load64le(const unsigned char *p)
 	return v;
 }
 
-uint64_t
-cal_shm_hash(const uint64_t key[2], const void *data, size_t len)
+uint64_t cal_shm_hash(const uint64_t key[2], const void *data, size_t len)
 {
 	const unsigned char *in = data;
 	uint64_t v0 = UINT64_C(0x736f6d6570736575) ^ key[0];
@@ -139,8 +133,7 @@ cal_shm_hash(const uint64_t key[2], const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-int
-cal_shm_random(void *buf, size_t len)
+int cal_shm_random(void *buf, size_t len)
 {
 	unsigned char *p = buf;
 	size_t got = 0;
@@ -183,8 +176,7 @@ out:
 
 /* ---- robust process-shared mutexes ---- */
 
-int
-cal_shm_mutex_init(pthread_mutex_t *m)
+int cal_shm_mutex_init(pthread_mutex_t *m)
 {
 	pthread_mutexattr_t a;
 	int rc;
@@ -201,8 +193,7 @@ cal_shm_mutex_init(pthread_mutex_t *m)
 	return -rc;
 }
 
-int
-cal_shm_mutex_lock(cal_shm *shm, pthread_mutex_t *m)
+int cal_shm_mutex_lock(cal_shm *shm, pthread_mutex_t *m)
 {
 	int rc;
 
@@ -217,47 +208,40 @@ cal_shm_mutex_lock(cal_shm *shm, pthread_mutex_t *m)
 	return -rc;
 }
 
-void
-cal_shm_mutex_consistent(cal_shm *shm, pthread_mutex_t *m)
+void cal_shm_mutex_consistent(cal_shm *shm, pthread_mutex_t *m)
 {
 	(void)pthread_mutex_consistent(m);
 	atomic_fetch_add_explicit(&shm->hdr->repairs, 1, memory_order_relaxed);
 }
 
-void
-cal_shm_mutex_unlock(pthread_mutex_t *m)
+void cal_shm_mutex_unlock(pthread_mutex_t *m)
 {
 	(void)pthread_mutex_unlock(m);
 }
 
-uint64_t
-cal_shm_repairs(cal_shm *shm)
+uint64_t cal_shm_repairs(cal_shm *shm)
 {
 	return atomic_load_explicit(&shm->hdr->repairs, memory_order_relaxed);
 }
 
-int64_t
-cal_shm_created(cal_shm *shm)
+int64_t cal_shm_created(cal_shm *shm)
 {
 	return shm->hdr->created;
 }
 
-void *
-cal_shm_region(cal_shm *shm, enum cal_shm_region r, size_t *len)
+void *cal_shm_region(cal_shm *shm, enum cal_shm_region r, size_t *len)
 {
 	if (len != NULL)
 		*len = (size_t)shm->hdr->len[r];
 	return shm->base + shm->hdr->off[r];
 }
 
-const char *
-cal_shm_recreated(const cal_shm *shm)
+const char *cal_shm_recreated(const cal_shm *shm)
 {
 	return shm->recreated;
 }
 
-size_t
-cal_shm_size(const cal_shm *shm)
+size_t cal_shm_size(const cal_shm *shm)
 {
 	return shm->size;
 }
@@ -266,8 +250,7 @@ cal_shm_size(const cal_shm *shm)
 
 /* Region placement is a pure function of the size, so validation can
  * recompute it and refuse a header that disagrees. */
-static int
-layout(size_t total, uint64_t off[], uint64_t len[])
+static int layout(size_t total, uint64_t off[], uint64_t len[])
 {
 	size_t pos = HDR_BYTES;
 
@@ -284,8 +267,7 @@ layout(size_t total, uint64_t off[], uint64_t len[])
 	return 0;
 }
 
-static void
-read_boot_id(char out[48])
+static void read_boot_id(char out[48])
 {
 	FILE *f;
 
@@ -299,15 +281,13 @@ read_boot_id(char out[48])
 	fclose(f);
 }
 
-static uint64_t
-hdr_checksum(const struct shm_hdr *h)
+static uint64_t hdr_checksum(const struct shm_hdr *h)
 {
 	return cal_shm_hash(hdr_key, h, offsetof(struct shm_hdr, check));
 }
 
 /* Why a mapped file cannot be used, or NULL when it can. */
-static const char *
-hdr_problem(const unsigned char *base, size_t total)
+static const char *hdr_problem(const unsigned char *base, size_t total)
 {
 	const struct shm_hdr *h = (const void *)base;
 	uint64_t off[CAL_SHM_REGION__MAX], len[CAL_SHM_REGION__MAX];
@@ -324,24 +304,19 @@ hdr_problem(const unsigned char *base, size_t total)
 	read_boot_id(boot);
 	if (memcmp(boot, h->boot_id, sizeof(boot)) != 0)
 		return "file is from a previous boot";
-	if (layout(total, off, len) != 0 ||
-	    memcmp(off, h->off, sizeof(off)) != 0 ||
+	if (layout(total, off, len) != 0 || memcmp(off, h->off, sizeof(off)) != 0 ||
 	    memcmp(len, h->len, sizeof(len)) != 0)
 		return "region layout differs";
-	if (cal_metrics_region_check(base + off[CAL_SHM_METRICS],
-		len[CAL_SHM_METRICS]) != 0)
+	if (cal_metrics_region_check(base + off[CAL_SHM_METRICS], len[CAL_SHM_METRICS]) != 0)
 		return "metrics region corrupt";
-	if (cal_ratelimit_region_check(base + off[CAL_SHM_RATELIMIT],
-		len[CAL_SHM_RATELIMIT]) != 0)
+	if (cal_ratelimit_region_check(base + off[CAL_SHM_RATELIMIT], len[CAL_SHM_RATELIMIT]) != 0)
 		return "rate-limit region corrupt";
-	if (cal_cache_region_check(base + off[CAL_SHM_CACHE],
-		len[CAL_SHM_CACHE]) != 0)
+	if (cal_cache_region_check(base + off[CAL_SHM_CACHE], len[CAL_SHM_CACHE]) != 0)
 		return "cache region corrupt";
 	return NULL;
 }
 
-static int
-init_mapping(unsigned char *base, size_t total)
+static int init_mapping(unsigned char *base, size_t total)
 {
 	struct shm_hdr *h = (void *)base;
 	int rc;
@@ -349,14 +324,11 @@ init_mapping(unsigned char *base, size_t total)
 	memset(h, 0, sizeof(*h));
 	rc = layout(total, h->off, h->len);
 	if (rc == 0)
-		rc = cal_metrics_region_init(base + h->off[CAL_SHM_METRICS],
-		    h->len[CAL_SHM_METRICS]);
+		rc = cal_metrics_region_init(base + h->off[CAL_SHM_METRICS], h->len[CAL_SHM_METRICS]);
 	if (rc == 0)
-		rc = cal_ratelimit_region_init(
-		    base + h->off[CAL_SHM_RATELIMIT], h->len[CAL_SHM_RATELIMIT]);
+		rc = cal_ratelimit_region_init(base + h->off[CAL_SHM_RATELIMIT], h->len[CAL_SHM_RATELIMIT]);
 	if (rc == 0)
-		rc = cal_cache_region_init(base + h->off[CAL_SHM_CACHE],
-		    h->len[CAL_SHM_CACHE]);
+		rc = cal_cache_region_init(base + h->off[CAL_SHM_CACHE], h->len[CAL_SHM_CACHE]);
 	if (rc != 0)
 		return rc;
 	h->version = CAL_SHM_VERSION;
@@ -372,8 +344,7 @@ init_mapping(unsigned char *base, size_t total)
 }
 
 /* Map an existing file if it is a valid Caloria file of this size. */
-static unsigned char *
-map_existing(const char *path, size_t total, const char **why)
+static unsigned char *map_existing(const char *path, size_t total, const char **why)
 {
 	struct stat st;
 	unsigned char *base = NULL;
@@ -390,8 +361,7 @@ map_existing(const char *path, size_t total, const char **why)
 		goto out;
 	}
 	if ((uint64_t)st.st_size != total) {
-		*why = (uint64_t)st.st_size < total ? "truncated or smaller"
-						    : "size differs";
+		*why = (uint64_t)st.st_size < total ? "truncated or smaller" : "size differs";
 		goto out;
 	}
 	base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -412,24 +382,20 @@ out:
 }
 
 /* Build a fresh file under a temporary name and rename it over path. */
-static int
-create_fresh(const char *path, size_t total, unsigned char **out, char *err,
-    size_t errlen)
+static int create_fresh(const char *path, size_t total, unsigned char **out, char *err, size_t errlen)
 {
 	char tmp[4096];
 	unsigned char *base = NULL;
 	int fd = -1, rc;
 
 	*out = NULL;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
 		rc = -ENAMETOOLONG;
 		seterr(err, errlen, "cache path too long");
 		goto out;
 	}
 	(void)unlink(tmp); /* leftover of a killed process with our pid */
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		seterr(err, errlen, "create %s: %s", tmp, strerror(errno));
@@ -441,8 +407,7 @@ create_fresh(const char *path, size_t total, unsigned char **out, char *err,
 	if (rc == EOPNOTSUPP || rc == EINVAL)
 		rc = ftruncate(fd, (off_t)total) == 0 ? 0 : errno;
 	if (rc != 0) {
-		seterr(err, errlen, "allocate %zu bytes for %s: %s", total, tmp,
-		    strerror(rc));
+		seterr(err, errlen, "allocate %zu bytes for %s: %s", total, tmp, strerror(rc));
 		rc = -rc;
 		goto out;
 	}
@@ -475,8 +440,7 @@ out:
 	return rc;
 }
 
-static int
-lock_path(const char *path, char *err, size_t errlen)
+static int lock_path(const char *path, char *err, size_t errlen)
 {
 	char lp[4096];
 	int fd;
@@ -504,9 +468,7 @@ lock_path(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
-int
-cal_shm_open(cal_shm **out, const char *path, size_t size_bytes, char *err,
-    size_t errlen)
+int cal_shm_open(cal_shm **out, const char *path, size_t size_bytes, char *err, size_t errlen)
 {
 	cal_shm *shm = NULL;
 	unsigned char *base = NULL;
@@ -515,10 +477,8 @@ cal_shm_open(cal_shm **out, const char *path, size_t size_bytes, char *err,
 	int lfd = -1, rc;
 
 	*out = NULL;
-	if (path == NULL || *path == '\0' || size_bytes < CAL_SHM_MIN_BYTES ||
-	    size_bytes > CAL_SHM_MAX_BYTES) {
-		seterr(err, errlen, "cache size must be %zu..%zu bytes",
-		    CAL_SHM_MIN_BYTES, CAL_SHM_MAX_BYTES);
+	if (path == NULL || *path == '\0' || size_bytes < CAL_SHM_MIN_BYTES || size_bytes > CAL_SHM_MAX_BYTES) {
+		seterr(err, errlen, "cache size must be %zu..%zu bytes", CAL_SHM_MIN_BYTES, CAL_SHM_MAX_BYTES);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -553,8 +513,7 @@ out:
 	return rc;
 }
 
-void
-cal_shm_close(cal_shm *shm)
+void cal_shm_close(cal_shm *shm)
 {
 	if (shm == NULL)
 		return;

@@ -39,12 +39,10 @@ struct cal_cache_stats {
 };
 
 /* Copy the value of key into buf; numeric counters read back as decimal. */
-int cal_cache_get(cal_shm *shm, const char *key, size_t klen, void *buf,
-    size_t buflen, size_t *vlen);
+int cal_cache_get(cal_shm *shm, const char *key, size_t klen, void *buf, size_t buflen, size_t *vlen);
 
 /* Store key → val, expiring after ttl_s seconds (0 = never). */
-int cal_cache_set(cal_shm *shm, const char *key, size_t klen, const void *val,
-    size_t vlen, unsigned ttl_s);
+int cal_cache_set(cal_shm *shm, const char *key, size_t klen, const void *val, size_t vlen, unsigned ttl_s);
 
 /* 0 deleted, 1 not found. */
 int cal_cache_delete(cal_shm *shm, const char *key, size_t klen);
@@ -54,8 +52,7 @@ int cal_cache_delete(cal_shm *shm, const char *key, size_t klen);
  * ttl when absent or expired (an existing counter keeps its expiry).  A text
  * value that is a decimal integer is converted.  *newval gets the result.
  */
-int cal_cache_incr(cal_shm *shm, const char *key, size_t klen,
-    long long delta, unsigned ttl_s, long long *newval);
+int cal_cache_incr(cal_shm *shm, const char *key, size_t klen, long long delta, unsigned ttl_s, long long *newval);
 
 /*
  * JSON documents as cache values, for every module that caches one (text analyses, API answers, database
@@ -66,8 +63,8 @@ int cal_cache_incr(cal_shm *shm, const char *key, size_t klen,
  */
 struct json_object;
 struct cal_arena;
-struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object,
-    char **raw, size_t *rawlen);
+struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object, char **raw,
+				       size_t *rawlen);
 void cal_cache_set_json(cal_shm *shm, const char *key, struct json_object *doc, unsigned ttl_s);
 void cal_cache_set_text(cal_shm *shm, const char *key, const char *text, size_t len, unsigned ttl_s);
 

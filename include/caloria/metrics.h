@@ -23,8 +23,7 @@
 
 /* One finished request: route_index in [0, CAL_METRICS_MAX_ROUTES) from the
  * router's table; the name is stored the first time the slot is used. */
-void cal_metrics_request(cal_shm *shm, int route_index, const char *route_name,
-    int status, double duration_ms);
+void cal_metrics_request(cal_shm *shm, int route_index, const char *route_name, int status, double duration_ms);
 
 /* One error response by §4.1 code (invalid_json … unavailable). */
 void cal_metrics_error(cal_shm *shm, const char *code);
@@ -40,8 +39,7 @@ void cal_metrics_business(cal_shm *shm, const char *counter, long long delta);
 
 /* Provider counters for the health check (§13: provider states come from the
  * client layer's own counters).  0, or -1 for an unknown provider. */
-int cal_metrics_api_counts(cal_shm *shm, const char *provider,
-    unsigned long long *calls, unsigned long long *failures);
+int cal_metrics_api_counts(cal_shm *shm, const char *provider, unsigned long long *calls, unsigned long long *failures);
 
 /* uptime_s: the calling worker's uptime, reported under "process". */
 char *cal_metrics_json(cal_shm *shm, double uptime_s);

@@ -34,12 +34,12 @@
 /* Count one event for key in class and say whether it is allowed.  A refused
  * event is not counted, so a client hammering while limited is released when
  * its counted events age out. */
-int cal_ratelimit_hit(cal_shm *shm, const char *class_name, const char *key,
-    unsigned limit, unsigned window_s, time_t now, unsigned *retry_after_s);
+int cal_ratelimit_hit(cal_shm *shm, const char *class_name, const char *key, unsigned limit, unsigned window_s,
+		      time_t now, unsigned *retry_after_s);
 
 /* Would the next hit be refused?  Counts nothing (login lockout check). */
-int cal_ratelimit_peek(cal_shm *shm, const char *class_name, const char *key,
-    unsigned limit, unsigned window_s, time_t now, unsigned *retry_after_s);
+int cal_ratelimit_peek(cal_shm *shm, const char *class_name, const char *key, unsigned limit, unsigned window_s,
+		       time_t now, unsigned *retry_after_s);
 
 /* Forget key in class (successful login clears its failures). 0 or 1 if
  * unknown. */

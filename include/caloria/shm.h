@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 #define CAL_SHM_MAGIC UINT64_C(0x314149524f4c4143) /* "CALORIA1" little-endian */
-#define CAL_SHM_VERSION 1u                          /* bump on any layout change */
-#define CAL_SHM_MIN_BYTES ((size_t)1 << 20)          /* smallest useful file */
-#define CAL_SHM_MAX_BYTES ((size_t)1 << 36)          /* 64 GiB: sanity bound */
+#define CAL_SHM_VERSION 1u                         /* bump on any layout change */
+#define CAL_SHM_MIN_BYTES ((size_t)1 << 20)        /* smallest useful file */
+#define CAL_SHM_MAX_BYTES ((size_t)1 << 36)        /* 64 GiB: sanity bound */
 
 typedef struct cal_shm cal_shm;
 
@@ -39,8 +39,7 @@ enum cal_shm_region {
  * Caloria file of exactly size_bytes.  Returns 0, or -errno with a message in
  * err.  Creation is serialised by flock(2) on "<path>.lock".
  */
-int cal_shm_open(cal_shm **out, const char *path, size_t size_bytes, char *err,
-    size_t errlen);
+int cal_shm_open(cal_shm **out, const char *path, size_t size_bytes, char *err, size_t errlen);
 
 /* Unmap and free the handle; the file stays for the other processes. */
 void cal_shm_close(cal_shm *shm);
