@@ -57,7 +57,7 @@ struct item {
 	_Atomic int64_t num;    /* counter value when ITEM_NUMERIC */
 	uint32_t vlen;
 	uint16_t klen;
-	uint16_t pad;
+	uint16_t bumped;        /* coarse time of the last LRU move (see lru_bump) */
 	char data[]; /* key, then value */
 };
 
@@ -234,12 +234,19 @@ static void lru_unlink(struct op *op, struct item *it, int c)
 	it->prev = it->next = 0;
 }
 
+/* Minutes, wrapping every ~45 days: a wrap only costs one extra LRU move. */
+static uint16_t bump_epoch(const struct op *op)
+{
+	return (uint16_t)((uint64_t)op->now / 60u);
+}
+
 static void lru_push(struct op *op, struct item *it, uint32_t ref)
 {
 	struct shard *s = op->s;
 	int c = (int)REF_CLASS(ref);
 	struct item *x;
 
+	it->bumped = bump_epoch(op);
 	it->prev = 0;
 	it->next = s->lru_head[c];
 	if (it->next != 0 && (x = at(op, it->next)) != NULL)
@@ -249,9 +256,14 @@ static void lru_push(struct op *op, struct item *it, uint32_t ref)
 	s->lru_head[c] = ref;
 }
 
+/*
+ * Moves an item to the head of its LRU, at most once a minute (memcached's rule): a hit on an item moved
+ * recently touches only the bucket and the item, not its two neighbours, so a get costs the same number
+ * of memory accesses however many entries the table holds. Eviction order stays right to the minute.
+ */
 static void lru_bump(struct op *op, struct item *it, uint32_t ref)
 {
-	if (op->s->lru_head[REF_CLASS(ref)] == ref)
+	if (op->s->lru_head[REF_CLASS(ref)] == ref || it->bumped == bump_epoch(op))
 		return;
 	lru_unlink(op, it, (int)REF_CLASS(ref));
 	lru_push(op, it, ref);

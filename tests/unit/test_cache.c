@@ -202,6 +202,24 @@ keys_in_shard(unsigned shard, int n, char (*out)[24])
 	return found;
 }
 
+Test(cache, hits_within_a_minute_do_not_reorder_the_lru)
+{
+	struct shard *s = shard_at(cache_region(), 7);
+	int cap = (int)s->g.nitems[0];
+	char (*k)[24] = calloc((size_t)cap + 1, 24);
+	char buf[32];
+
+	cr_assert_eq(keys_in_shard(7, cap + 1, k), cap + 1);
+	for (int i = 0; i < cap; i++)
+		cr_assert_eq(sets(k[i], "v", 0), 0);
+	fake_now += 10;                                /* same minute as the sets (960–1019 s) */
+	cr_assert_eq(gets(k[0], buf, sizeof(buf)), 0); /* a hit, but no LRU move */
+	cr_assert_eq(sets(k[cap], "v", 0), 0);         /* so k0 is still the oldest and goes */
+	cr_assert_eq(gets(k[0], buf, sizeof(buf)), 1);
+	cr_assert_eq(gets(k[1], buf, sizeof(buf)), 0);
+	free(k);
+}
+
 Test(cache, lru_evicts_least_recently_used)
 {
 	struct shard *s = shard_at(cache_region(), 5);
@@ -214,6 +232,7 @@ Test(cache, lru_evicts_least_recently_used)
 	cr_assert_eq(keys_in_shard(5, cap + 2, k), cap + 2);
 	for (int i = 0; i < cap; i++)
 		cr_assert_eq(sets(k[i], "v", 0), 0);
+	fake_now += 60;                                /* hits move an item at most once a minute */
 	cr_assert_eq(gets(k[0], buf, sizeof(buf)), 0); /* k0 now most recent */
 	cr_assert_eq(sets(k[cap], "v", 0), 0);         /* evicts k1 */
 	cr_assert_eq(gets(k[1], buf, sizeof(buf)), 1);
