@@ -571,6 +571,26 @@ static int fetch_rows(MYSQL_STMT *stmt, unsigned ncols, cal_arena *a, cal_dbrows
 }
 
 /*
+ * A CALL answers its result sets and then a final status packet; the first result set is the caller's,
+ * anything after it is read and dropped so the session is ready for the next command. Plain statements have
+ * no further results and cost nothing here.
+ */
+static int drain_more_results(MYSQL_STMT *stmt)
+{
+	while (mysql_stmt_more_results(stmt)) {
+		int rc = mysql_stmt_next_result(stmt);
+		if (rc > 0)
+			return -1;
+		if (rc < 0)
+			break;
+		if (mysql_stmt_field_count(stmt) > 0 && mysql_stmt_store_result(stmt) != 0)
+			return -1;
+		mysql_stmt_free_result(stmt);
+	}
+	return 0;
+}
+
+/*
  * One attempt: prepare (cached), bind, execute, collect. On failure *how says whether the caller may
  * reconnect or re-prepare and try again.
  */
@@ -607,6 +627,8 @@ static cal_err run_once(cal_db *db, cal_arena *a, const char *sql, const cal_dbv
 		res->insert_id = (unsigned long long)mysql_stmt_insert_id(stmt);
 	}
 	mysql_stmt_free_result(stmt);
+	if (drain_more_results(stmt) != 0)
+		goto stmt_fail;
 	db->last_errno = 0;
 	db->last_used = now_ms();
 	return CAL_OK;
@@ -775,6 +797,29 @@ cal_err cal_db_begin(cal_db *db)
 	}
 	db->in_tx = true;
 	db->last_used = now_ms();
+	return CAL_OK;
+}
+
+cal_err cal_db_begin_query(cal_db *db, cal_arena *arena, const char *sql, const cal_dbv *params, unsigned nparams,
+			   cal_dbrows *out)
+{
+	cal_err err;
+
+	memset(out, 0, sizeof *out);
+	if (db->in_tx) {
+		cal_error("database", "begin inside an open transaction");
+		return CAL_ERR_INTERNAL;
+	}
+	/* Outside a transaction run() may retry once on a fresh connection: the server rolled back whatever the
+	 * lost session had begun, so that is as safe as cal_db_begin()'s own retry. */
+	err = run(db, arena, sql, params, nparams, out, NULL);
+	if (err != CAL_OK) {
+		/* The procedure may have opened the transaction before its failing statement. */
+		if (db->my != NULL && mysql_rollback(db->my) != 0 && is_lost(mysql_errno(db->my)))
+			disconnect(db);
+		return err;
+	}
+	db->in_tx = true;
 	return CAL_OK;
 }
 

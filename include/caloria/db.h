@@ -74,6 +74,13 @@ cal_err cal_db_query(cal_db *db, cal_arena *arena, const char *sql, const cal_db
 cal_err cal_db_exec_script(cal_db *db, const char *sql_text);
 
 cal_err cal_db_begin(cal_db *db);
+/*
+ * Opens a transaction and runs its first statement in one round trip: sql CALLs a procedure whose first
+ * statement is START TRANSACTION (schema/0002_procedures.sql); rows as for cal_db_query(). On CAL_OK the
+ * transaction is open as after cal_db_begin(); on failure nothing is left open.
+ */
+cal_err cal_db_begin_query(cal_db *db, cal_arena *arena, const char *sql, const cal_dbv *params, unsigned nparams,
+			   cal_dbrows *out);
 cal_err cal_db_commit(cal_db *db);
 /* Safe to call when no transaction is open or the connection is gone. */
 void cal_db_rollback(cal_db *db);

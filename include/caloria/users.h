@@ -71,6 +71,13 @@ bool cal_users_valid_subscriber(const char *s);
  * of the timezone (else app.default_timezone) and a first_message event.
  */
 cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out);
+/*
+ * Opens a transaction and runs cal_users_touch() inside it, both in one round trip (cal_db_begin_query). On
+ * CAL_OK the transaction is open and the caller commits or rolls it back; on failure it may be open too, so
+ * the caller's error path rolls back (cal_db_rollback() is safe when nothing is open).
+ */
+cal_err cal_users_begin_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
+			      cal_user *out);
 
 /* Starts (or restarts) the chat quiz at step 1 and records quiz_started. */
 cal_err cal_users_quiz_start(cal_db *db, cal_user *u);

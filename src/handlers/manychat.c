@@ -861,11 +861,9 @@ static cal_err converse(mc *m)
 		.timezone = m->in.timezone,
 		.channel = m->in.channel,
 	};
-	cal_err err = cal_db_begin(m->db);
+	/* BEGIN and the user's upsert and read travel together: one round trip fewer per message. */
+	cal_err err = cal_users_begin_touch(m->db, m->a, &m->ctx->conf, &ui, &m->user);
 
-	if (err != CAL_OK)
-		return err;
-	err = cal_users_touch(m->db, m->a, &m->ctx->conf, &ui, &m->user);
 	if (err == CAL_OK) {
 		m->req->lang = m->user.lang;
 		err = dispatch(m);

@@ -42,81 +42,42 @@ static cal_err tx_end(cal_db *db, bool own, cal_err err)
 	return err;
 }
 
-static const char log_insert_sql[] =
-	"INSERT INTO food_logs (user_id, local_date, logged_at, source, raw_input, items, kcal, protein_g,"
-	" carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence, caption, analysis_id)"
-	" VALUES (?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char day_upsert_sql[] =
-	"INSERT INTO daily_stats (user_id, local_date, total_calories, total_protein, total_carbs,"
-	" total_fat, total_fiber, total_sodium, meals_logged, analyses_count, goal_calories)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON DUPLICATE KEY UPDATE"
-	" total_calories = total_calories + VALUES(total_calories),"
-	" total_protein = total_protein + VALUES(total_protein),"
-	" total_carbs = total_carbs + VALUES(total_carbs), total_fat = total_fat + VALUES(total_fat),"
-	" total_fiber = total_fiber + VALUES(total_fiber), total_sodium = total_sodium + VALUES(total_sodium),"
-	" meals_logged = meals_logged + 1, analyses_count = analyses_count + VALUES(analyses_count),"
-	" goal_calories = COALESCE(VALUES(goal_calories), goal_calories), updated_at = UTC_TIMESTAMP()";
-static const char first_log_sql[] =
-	"INSERT INTO activity_log (user_id, event) SELECT ?, 'first_food_log' FROM DUAL WHERE NOT EXISTS"
-	" (SELECT 1 FROM activity_log WHERE user_id = ? AND event = 'first_food_log')";
-static const char link_log_sql[] =
-	"UPDATE analyses SET status = 'logged', food_log_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?";
+/*
+ * The writes of one logged meal are one round trip: the stored procedure cal_food_log_add
+ * (schema/0002_procedures.sql) stores the analyses row (unless analysis_id names an existing one), the
+ * food_logs row, the link between them, the day's totals and, on the day's first log, the user's
+ * first_food_log event — all inside the caller's transaction. It answers analysis id, food log id and
+ * whether the day had no daily_stats row before.
+ */
+static const char log_add_sql[] = "CALL cal_food_log_add(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/* The food_logs row of an analysis already stored as out->analysis_id, its link, and the day's totals. */
-static cal_err insert_log(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
-			  cal_logged *out)
+/* analysis_id 0: store the meal's analysis too (counted when m->count_analysis). */
+static cal_err insert_log(cal_db *db, long long user_id, const char *date, int goal_kcal, long long analysis_id,
+			  const cal_meal *m, cal_logged *out)
 {
-	cal_dbresult res = {0};
-	cal_dbv goal = goal_kcal > 0 ? CAL_DB_INT(goal_kcal) : CAL_DB_NULL;
+	cal_arena scratch;
+	cal_dbrows rows = {0};
 	cal_err err;
 
-	cal_dbv l[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input),
-		       CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
-		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
-		       CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence), CAL_DB_STR(m->caption),
-		       CAL_DB_INT(out->analysis_id)};
-	err = cal_db_exec(db, log_insert_sql, l, 15, &res);
-	if (err != CAL_OK)
-		return err;
-	out->food_log_id = (long long)res.insert_id;
-	cal_dbv k[] = {CAL_DB_INT(out->food_log_id), CAL_DB_INT(out->analysis_id)};
-	err = cal_db_exec(db, link_log_sql, k, 2, NULL);
-	if (err != CAL_OK)
-		return err;
-	cal_dbv d[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g),
-		       CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg),
-		       CAL_DB_INT(m->count_analysis ? 1 : 0), goal};
-	err = cal_db_exec(db, day_upsert_sql, d, 10, &res);
-	if (err != CAL_OK)
-		return err;
-	out->first_of_day = res.affected == 1;
-	/* Only a day's first log can be the first ever, so the existence check runs at most once a day. */
-	if (out->first_of_day) {
-		cal_dbv f[] = {CAL_DB_INT(user_id), CAL_DB_INT(user_id)};
-		err = cal_db_exec(db, first_log_sql, f, 2, NULL);
-	}
-	return err;
-}
-
-static cal_err insert_rows(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
-			   cal_logged *out)
-{
-	static const char analysis_sql[] =
-		"INSERT INTO analyses (user_id, source, status, raw_input, caption, transcript, items, kcal,"
-		" protein_g, carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence)"
-		" VALUES (?, ?, 'logged', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	cal_dbresult res = {0};
-	cal_err err;
-
-	cal_dbv a[] = {CAL_DB_INT(user_id), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input), CAL_DB_STR(m->caption),
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), goal_kcal > 0 ? CAL_DB_INT(goal_kcal) : CAL_DB_NULL,
+		       analysis_id > 0 ? CAL_DB_INT(analysis_id) : CAL_DB_NULL, CAL_DB_INT(m->count_analysis ? 1 : 0),
+		       CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input), CAL_DB_STR(m->caption),
 		       CAL_DB_STR(m->transcript), CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal),
 		       CAL_DB_DBL(m->protein_g), CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g),
 		       CAL_DB_DBL(m->sodium_mg), CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence)};
-	err = cal_db_exec(db, analysis_sql, a, 14, &res);
-	if (err != CAL_OK)
-		return err;
-	out->analysis_id = (long long)res.insert_id;
-	return insert_log(db, user_id, date, goal_kcal, m, out);
+	cal_arena_init(&scratch, 512);
+	err = cal_db_query(db, &scratch, log_add_sql, p, 18, &rows);
+	if (err == CAL_OK && (rows.nrows != 1 || rows.ncols != 3)) {
+		cal_error("database", "cal_food_log_add answered %zu rows of %u columns", rows.nrows, rows.ncols);
+		err = CAL_ERR_INTERNAL;
+	}
+	if (err == CAL_OK) {
+		out->analysis_id = cal_db_cell_int(&rows, 0, 0, 0);
+		out->food_log_id = cal_db_cell_int(&rows, 0, 1, 0);
+		out->first_of_day = cal_db_cell_int(&rows, 0, 2, 0) == 1;
+	}
+	cal_arena_free(&scratch);
+	return err;
 }
 
 /* Adds the meal to day (values read under the user's row lock), as the database just did. */
@@ -145,7 +106,7 @@ cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int 
 	err = tx_begin(db, &own);
 	if (err != CAL_OK)
 		return err;
-	err = tx_end(db, own, insert_rows(db, user_id, date, goal_kcal, m, out));
+	err = tx_end(db, own, insert_log(db, user_id, date, goal_kcal, 0, m, out));
 	if (err == CAL_OK && day != NULL)
 		advance_day(day, m, goal_kcal);
 	return err;
@@ -195,7 +156,7 @@ static cal_err resolve(cal_db *db, cal_arena *a, long long user_id, long long an
 		return err;
 	out->analysis_id = analysis_id;
 	if (confirm)
-		return insert_log(db, user_id, date, goal_kcal, m, out);
+		return insert_log(db, user_id, date, goal_kcal, analysis_id, m, out);
 	cal_dbv p[] = {CAL_DB_INT(analysis_id)};
 	return cal_db_exec(db, cancel_sql, p, 1, NULL);
 }

@@ -1,8 +1,8 @@
 /*
- * Chat users (users.h): one upsert and one select per request, the quiz progress, the profile and its
- * targets, reset, language, the trial start and the funnel events. Every statement is constant SQL with
- * bound parameters; the in-memory cal_user is updated only after the database accepted the change, so the
- * reply never shows a state that was not stored.
+ * Chat users (users.h): one upsert and one select per request (one CALL of a stored procedure), the quiz
+ * progress, the profile and its targets, reset, language, the trial start and the funnel events. Every
+ * statement is constant SQL with bound parameters; the in-memory cal_user is updated only after the database
+ * accepted the change, so the reply never shows a state that was not stored.
  */
 #include "config.h"
 
@@ -16,26 +16,21 @@
 #include "caloria/quiz.h"
 #include "caloria/users.h"
 
-/* Today's local date is computed by the server from the offset, in the same statement that reads the user,
- * so the date, the totals and later writes all use one clock. */
-static const char select_sql[] =
-	"SELECT u.id, u.subscriber_id, u.first_name, u.language, u.utc_offset_min, u.gender, u.age, u.weight_kg,"
-	" u.height_cm, u.activity_level, u.goal, u.target_weight_kg, u.meals_per_day, u.bmr, u.daily_calorie_goal,"
-	" u.protein_target_g, u.carbs_target_g, u.fat_target_g, u.quiz_step, u.quiz_completed,"
-	" u.subscription_status, DATE_FORMAT(u.trial_ends_at, '%Y-%m-%dT%H:%i:%sZ'),"
-	" DATE_FORMAT(u.paid_until, '%Y-%m-%dT%H:%i:%sZ'),"
-	" DATE_FORMAT(UTC_TIMESTAMP() + INTERVAL u.utc_offset_min MINUTE, '%Y-%m-%d'),"
-	" d.total_calories, d.total_protein, d.total_carbs, d.total_fat, d.total_fiber, d.total_sodium,"
-	" d.meals_logged, d.analyses_count, d.goal_calories"
-	" FROM users u LEFT JOIN daily_stats d ON d.user_id = u.id"
-	" AND d.local_date = DATE(UTC_TIMESTAMP() + INTERVAL u.utc_offset_min MINUTE)"
-	" WHERE u.subscriber_id = ?";
+/*
+ * The upsert and the read of the user with today's totals are one round trip: the stored procedure
+ * cal_user_touch (schema/0002_procedures.sql) runs them inside the caller's transaction. Today's local date is
+ * computed by the server from the offset in the same statement that reads the user, so the date, the totals
+ * and later writes all use one clock. The row ends with 1 when this call created the user, else 0.
+ */
+static const char touch_sql[] = "CALL cal_user_touch(?, ?, ?, ?, ?, ?, ?)";
+/* The same, after START TRANSACTION in the same round trip (cal_user_begin_touch). */
+static const char begin_touch_sql[] = "CALL cal_user_begin_touch(?, ?, ?, ?, ?, ?, ?)";
 
 enum {
 	C_ID, C_SUB, C_FIRST, C_LANG, C_OFFSET, C_GENDER, C_AGE, C_WEIGHT, C_HEIGHT, C_ACTIVITY, C_GOAL,
 	C_TARGET_W, C_MEALS_PD, C_BMR, C_DAILY, C_PROT, C_CARBS, C_FAT, C_STEP, C_DONE, C_SUBS, C_TRIAL,
 	C_PAID, C_TODAY, C_D_KCAL, C_D_PROT, C_D_CARBS, C_D_FAT, C_D_FIBER, C_D_SODIUM, C_D_MEALS,
-	C_D_ANALYSES, C_D_GOAL
+	C_D_ANALYSES, C_D_GOAL, C_CREATED, C__MAX
 };
 
 bool cal_users_valid_subscriber(const char *s)
@@ -97,21 +92,14 @@ static void fill_user(const cal_dbrows *r, cal_user *u)
 	u->today.goal_kcal = (int)cal_db_cell_int(r, 0, C_D_GOAL, u->targets.daily_goal);
 }
 
-cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out)
+static cal_err touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, bool begin,
+		     cal_user *out)
 {
-	static const char upsert_sql[] =
-		"INSERT INTO users (subscriber_id, first_name, last_name, language, utc_offset_min, channel,"
-		" last_interaction) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())"
-		" ON DUPLICATE KEY UPDATE first_name = COALESCE(VALUES(first_name), first_name),"
-		" last_name = COALESCE(VALUES(last_name), last_name),"
-		" utc_offset_min = IF(?, VALUES(utc_offset_min), utc_offset_min),"
-		" channel = COALESCE(VALUES(channel), channel), last_interaction = UTC_TIMESTAMP()";
 	cal_lang lang = conf->app_default_language != NULL && strcmp(conf->app_default_language, "en") == 0
 				? CAL_LANG_EN
 				: CAL_LANG_ES;
 	int offset = conf->app_default_utc_offset_min;
 	bool tz_given = in->timezone != NULL && cal_conf_parse_utc_offset(in->timezone, &offset) == 0;
-	cal_dbresult res = {0};
 	cal_dbrows rows = {0};
 	cal_err err;
 
@@ -127,24 +115,33 @@ cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const ca
 	cal_dbv p[] = {CAL_DB_STR(in->subscriber_id), CAL_DB_STR(in->first_name), CAL_DB_STR(in->last_name),
 		       CAL_DB_STR(cal_i18n_lang_code(lang)), CAL_DB_INT(offset), CAL_DB_STR(in->channel),
 		       CAL_DB_INT(tz_given ? 1 : 0)};
-	err = cal_db_exec(db, upsert_sql, p, 7, &res);
+	if (begin)
+		err = cal_db_begin_query(db, a, begin_touch_sql, p, 7, &rows);
+	else
+		err = cal_db_query(db, a, touch_sql, p, 7, &rows);
 	if (err != CAL_OK)
 		return err;
-	cal_dbv q[] = {CAL_DB_STR(in->subscriber_id)};
-	err = cal_db_query(db, a, select_sql, q, 1, &rows);
-	if (err != CAL_OK)
-		return err;
-	if (rows.nrows != 1) {
+	if (rows.nrows != 1 || rows.ncols != C__MAX) {
 		cal_error("database", "user row missing right after its upsert");
 		return CAL_ERR_INTERNAL;
 	}
 	memset(out, 0, sizeof *out);
 	fill_user(&rows, out);
-	/* Without CLIENT_FOUND_ROWS an upsert reports 1 for an insert and 2 (or 0) for an update. */
-	out->created = res.affected == 1;
+	out->created = cal_db_cell_int(&rows, 0, C_CREATED, 0) == 1;
 	if (out->created)
 		err = cal_users_event(db, out->id, "first_message", NULL);
 	return err;
+}
+
+cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out)
+{
+	return touch(db, a, conf, in, false, out);
+}
+
+cal_err cal_users_begin_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
+			      cal_user *out)
+{
+	return touch(db, a, conf, in, true, out);
 }
 
 cal_err cal_users_event(cal_db *db, long long user_id, const char *event, const char *detail)
