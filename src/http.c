@@ -836,8 +836,31 @@ static bool header_reserved(const char *name)
 	       strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "X-Request-ID") == 0;
 }
 
+/* Appends "Name: value\r\n" (both already checked). The head is built with puts, not a printf per line. */
+static void head_line(cal_buf *head, const char *name, const char *value)
+{
+	cal_buf_puts(head, name);
+	cal_buf_puts(head, ": ");
+	cal_buf_puts(head, value);
+	cal_buf_puts(head, "\r\n");
+}
+
+/* Decimal text of v in buf (at least 21 bytes); returns buf's first digit. */
+static const char *udec(size_t v, char buf[24])
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return p;
+}
+
 int cal_http_write(const cal_request *req, const cal_response *resp, const cal_io *io)
 {
+	char num[24];
 	cal_buf head;
 	int status = resp->status;
 	int rc = -1;
@@ -851,17 +874,21 @@ int cal_http_write(const cal_request *req, const cal_response *resp, const cal_i
 	}
 	bodyless = status == 204 || status == 304 || status < 200;
 	cal_buf_init(&head);
-	cal_buf_printf(&head, "Status: %d %s\r\n", status, reason_phrase(status));
+	cal_buf_puts(&head, "Status: ");
+	cal_buf_puts(&head, udec((size_t)status, num));
+	cal_buf_puts(&head, " ");
+	cal_buf_puts(&head, reason_phrase(status));
+	cal_buf_puts(&head, "\r\n");
 	if (!bodyless) {
 		const char *ct = resp->content_type;
 		if (ct == NULL && resp->body.len > 0)
 			ct = "application/octet-stream";
 		if (ct != NULL && header_value_ok(ct))
-			cal_buf_printf(&head, "Content-Type: %s\r\n", ct);
-		cal_buf_printf(&head, "Content-Length: %zu\r\n", resp->body.len);
+			head_line(&head, "Content-Type", ct);
+		head_line(&head, "Content-Length", udec(resp->body.len, num));
 	}
 	if (req != NULL && cal_http_request_id_valid(req->id))
-		cal_buf_printf(&head, "X-Request-ID: %s\r\n", req->id);
+		head_line(&head, "X-Request-ID", req->id);
 	for (int i = 0; i < resp->nheaders; i++) {
 		const cal_header *h = &resp->headers[i];
 		if (!header_name_ok(h->name) || !header_value_ok(h->value)) {
@@ -872,7 +899,7 @@ int cal_http_write(const cal_request *req, const cal_response *resp, const cal_i
 		}
 		if (header_reserved(h->name))
 			continue;
-		cal_buf_printf(&head, "%s: %s\r\n", h->name, h->value);
+		head_line(&head, h->name, h->value);
 	}
 	cal_buf_puts(&head, "\r\n");
 	if (io->write(io->h, head.data, head.len) != 0)

@@ -11,7 +11,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,7 +41,13 @@ static struct {
 	int fd;
 	bool own_fd;
 	char request_id[65];
-} logger = {CAL_LOG_INFO, STDERR_FILENO, false, ""};
+	/* Per-line costs paid once: the formatted UTC second of the last line, and the process id (reset in a
+	 * forked child by the atfork handler, since every pool worker is a fork of the master). */
+	time_t when_sec;
+	char when[24];
+	long pid;
+	bool atfork_set;
+} logger = {CAL_LOG_INFO, STDERR_FILENO, false, "", -1, "", 0, false};
 
 static const char *const level_names[CAL_LOG__MAX] = {"debug", "info", "warn", "error"};
 
@@ -55,10 +63,30 @@ int cal_log_level_parse(const char *name)
 	return -1;
 }
 
+static void forget_pid(void)
+{
+	logger.pid = 0;
+}
+
+/* The pid is cached only once the fork hook that forgets it is in place. */
+static long log_pid(void)
+{
+	if (!logger.atfork_set)
+		return (long)getpid();
+	if (logger.pid == 0)
+		logger.pid = (long)getpid();
+	return logger.pid;
+}
+
 int cal_log_init(const char *level_name, const char *path)
 {
 	int rc = 0;
 	int level = CAL_LOG_INFO;
+
+	if (!logger.atfork_set && pthread_atfork(NULL, NULL, forget_pid) == 0) {
+		logger.pid = 0;
+		logger.atfork_set = true;
+	}
 
 	if (level_name != NULL && *level_name != '\0') {
 		level = cal_log_level_parse(level_name);
@@ -445,6 +473,15 @@ static void json_escape(cal_buf *b, const char *s)
 	size_t i = 0;
 	while (i < n) {
 		unsigned char c = p[i];
+		/* Printable ASCII other than '"' and '\\' is copied as one run, not byte by byte. */
+		size_t run = 0;
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '"' && p[i + run] != '\\')
+			run++;
+		if (run > 0) {
+			cal_buf_append(b, p + i, run);
+			i += run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			char e[2] = {'\\', (char)c};
 			cal_buf_append(b, e, 2);
@@ -474,6 +511,28 @@ static void json_escape(cal_buf *b, const char *s)
 	}
 }
 
+/*
+ * True when cal_log_mask() would return s[0..n) unchanged. Every masker needs one of: a blank (bearer),
+ * ':' or '=' (key=value, Telegram), '@' (e-mail), LOG_PHONE_DIGITS digits (phone), or a run of
+ * LOG_SECRET_RUN token characters. Route names, methods, most paths and IPv4 addresses have none of them,
+ * and then one cheap scan replaces the whole mask.
+ */
+static bool mask_is_identity(const char *s, size_t n)
+{
+	size_t digits = 0, run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || c == '\t' || c == ':' || c == '=' || c == '@')
+			return false;
+		digits += isdigit(c) != 0;
+		run = is_token_char(c) ? run + 1 : 0;
+		if (digits >= LOG_PHONE_DIGITS || run >= LOG_SECRET_RUN)
+			return false;
+	}
+	return true;
+}
+
 /* Appends ,"key":"<masked, escaped value>". */
 static void field_masked(cal_buf *b, const char *key, const char *value)
 {
@@ -484,6 +543,12 @@ static void field_masked(cal_buf *b, const char *key, const char *value)
 		return;
 	}
 	size_t n = strnlen(value, LOG_MSG_MAX);
+	if (value[n] == '\0' && mask_is_identity(value, n)) {
+		cal_buf_puts(b, "\":\"");
+		json_escape(b, value);
+		cal_buf_puts(b, "\"");
+		return;
+	}
 	char *cut = cal_strndup(value, n);
 	size_t cap = 2 * n + 16;
 	char *masked = cal_malloc(cap);
@@ -495,24 +560,55 @@ static void field_masked(cal_buf *b, const char *key, const char *value)
 	free(cut);
 }
 
+/* Appends v in decimal, at least width digits (zero-padded). */
+static void put_uint(cal_buf *b, unsigned long long v, int width)
+{
+	char t[24];
+	int n = 0;
+
+	do {
+		t[sizeof t - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < (int)sizeof t);
+	while (n < width && n < (int)sizeof t)
+		t[sizeof t - 1 - n++] = '0';
+	cal_buf_append(b, t + sizeof t - n, (size_t)n);
+}
+
+/* "2026-01-02T03:04:05" of the current second; gmtime and strftime run once a second, not once a line. */
+static const char *utc_second(time_t sec)
+{
+	struct tm tm;
+
+	if (sec != logger.when_sec) {
+		if (gmtime_r(&sec, &tm) == NULL ||
+		    strftime(logger.when, sizeof logger.when, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			snprintf(logger.when, sizeof logger.when, "1970-01-01T00:00:00");
+		logger.when_sec = sec;
+	}
+	return logger.when;
+}
+
 static void line_start(cal_buf *b, cal_log_level level, const char *category)
 {
 	struct timespec ts;
-	struct tm tm;
-	char when[32] = "1970-01-01T00:00:00";
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = 0;
 	}
-	if (gmtime_r(&ts.tv_sec, &tm) != NULL)
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	cal_buf_printf(b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"category\":\"", when, ts.tv_nsec / 1000000L,
-		       level_names[level]);
+	cal_buf_puts(b, "{\"ts\":\"");
+	cal_buf_puts(b, utc_second(ts.tv_sec));
+	cal_buf_puts(b, ".");
+	put_uint(b, (unsigned long long)(ts.tv_nsec / 1000000L), 3);
+	cal_buf_puts(b, "Z\",\"level\":\"");
+	cal_buf_puts(b, level_names[level]);
+	cal_buf_puts(b, "\",\"category\":\"");
 	json_escape(b, category ? category : "app");
 	cal_buf_puts(b, "\",\"request_id\":\"");
 	json_escape(b, logger.request_id);
-	cal_buf_printf(b, "\",\"pid\":%ld", (long)getpid());
+	cal_buf_puts(b, "\",\"pid\":");
+	put_uint(b, (unsigned long long)log_pid(), 1);
 }
 
 /* One write(2) per line; a short write on a pipe is finished, never interleaved with our own next line. */
@@ -589,7 +685,17 @@ void cal_log_access(const char *method, const char *route, const char *path, int
 	field_masked(&b, "method", method ? method : "");
 	field_masked(&b, "route", route ? route : "");
 	field_masked(&b, "path", path ? path : "");
-	cal_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", status, duration_ms >= 0 ? duration_ms : 0.0);
+	/* What "%d" and "%.3f" would print, without a printf per line. */
+	double ms = duration_ms >= 0 && duration_ms < 1e12 ? duration_ms : 0.0;
+	unsigned long long us = (unsigned long long)llround(ms * 1000.0);
+	cal_buf_puts(&b, ",\"status\":");
+	if (status < 0)
+		cal_buf_puts(&b, "-");
+	put_uint(&b, (unsigned long long)(status < 0 ? -(long long)status : status), 1);
+	cal_buf_puts(&b, ",\"duration_ms\":");
+	put_uint(&b, us / 1000, 1);
+	cal_buf_puts(&b, ".");
+	put_uint(&b, us % 1000, 3);
 	field_masked(&b, "client_ip", client_ip ? client_ip : "");
 	if (error_code != NULL && *error_code != '\0')
 		field_masked(&b, "error", error_code);
