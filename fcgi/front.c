@@ -265,10 +265,19 @@ bool cal_front_fd_is_listener(int fd)
 
 /* ---- libfcgi as a cal_io ---- */
 
+/* FCGX_GetParam() with a first-byte test before each strncmp: it runs ~10 times a request over ~30 params. */
 static const char *fcgi_getparam(void *h, const char *name)
 {
 	FCGX_Request *r = h;
-	return FCGX_GetParam(name, r->envp);
+	size_t len;
+
+	if (name == NULL || r->envp == NULL)
+		return NULL;
+	len = strlen(name);
+	for (char **p = r->envp; *p != NULL; p++)
+		if ((*p)[0] == name[0] && strncmp(*p, name, len) == 0 && (*p)[len] == '=')
+			return *p + len + 1;
+	return NULL;
 }
 
 static long fcgi_read(void *h, char *buf, size_t n)

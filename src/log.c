@@ -129,7 +129,10 @@ void cal_log_set_request_id(const char *id)
 		logger.request_id[0] = '\0';
 		return;
 	}
-	snprintf(logger.request_id, sizeof logger.request_id, "%s", id);
+	size_t n = strnlen(id, sizeof logger.request_id - 1);
+
+	memcpy(logger.request_id, id, n);
+	logger.request_id[n] = '\0';
 }
 
 /* ---- masking ---------------------------------------------------------------------------------------- */
