@@ -247,6 +247,11 @@ bool cal_db_last_was_duplicate(const cal_db *db)
 	return db != NULL && is_duplicate(db->last_errno);
 }
 
+bool cal_db_last_was_deadlock(const cal_db *db)
+{
+	return db != NULL && db->last_errno == ER_LOCK_DEADLOCK;
+}
+
 const char *cal_db_server_version(cal_db *db)
 {
 	if (db == NULL || db->my == NULL || db->server_version[0] == '\0')

@@ -91,6 +91,9 @@ const char *cal_db_server_version(cal_db *db);
 /* Error number of the last failure (0 when none) — for tests and duplicate-key handling. */
 unsigned cal_db_last_errno(const cal_db *db);
 bool cal_db_last_was_duplicate(const cal_db *db);
+/* The last failure was InnoDB choosing this transaction as a deadlock victim: it was rolled back whole, and
+ * running it again from the start is the remedy. */
+bool cal_db_last_was_deadlock(const cal_db *db);
 
 /* Row helpers: parse a cell; return def when NULL or unparsable. */
 long long cal_db_cell_int(const cal_dbrows *r, size_t row, unsigned col, long long def);

@@ -965,6 +965,17 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 	m.db = ctx->db;
 	m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);
 	err = converse(&m);
+	if (err != CAL_OK && cal_db_last_was_deadlock(ctx->db)) {
+		/* InnoDB rolled the whole turn back (first logs of a day from many users at once can cross locks
+		 * in the shared tables); nothing of it is left, so the turn runs once more from a clean state. */
+		cal_info("database", "deadlock victim; running the turn again");
+		cal_reply_free(m.reply);
+		memset(&m.user, 0, sizeof m.user);
+		m.ncounters = 0;
+		m.days_changed = false;
+		m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);
+		err = converse(&m);
+	}
 	if (err == CAL_OK) {
 		finish_reply(&m);
 		send_reply(resp, 200, m.reply);
