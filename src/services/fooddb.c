@@ -741,15 +741,19 @@ static void finish_recipes(loader *ld, recipe_acc *acc)
 	}
 }
 
-static void load_recipes(loader *ld, char *buf, size_t len)
+/*
+ * Walks a CSV file (aliases.csv, recipes.csv): skips blank and '#' lines, reports broken quoting, checks
+ * the header line, and hands every data row to row(). Returns false when the header is wrong (reported).
+ */
+static bool each_csv_row(loader *ld, char *buf, size_t len, const char *const *want, size_t nwant,
+			 void (*row)(loader *ld, field *fs, size_t n, void *arg), void *arg)
 {
 	char *cur = buf, *end = buf + len, *line;
 	size_t llen;
 	field fs[MAX_FIELDS];
-	recipe_acc *acc = NULL;
-	size_t acc_cap = 0;
-	ld->line = 0;
 	bool header = false;
+
+	ld->line = 0;
 	while ((line = next_line(&cur, end, &llen)) != NULL) {
 		ld->line++;
 		if (llen == 0 || line[0] == '#')
@@ -760,20 +764,39 @@ static void load_recipes(loader *ld, char *buf, size_t len)
 			continue;
 		}
 		if (!header) {
-			if (!header_ok(ld, fs, n, recipe_header, 4))
-				goto done;
+			if (!header_ok(ld, fs, n, want, nwant))
+				return false;
 			header = true;
 			continue;
 		}
-		load_recipe_row(ld, fs, n, &acc, &acc_cap);
+		row(ld, fs, n, arg);
 	}
 	if (!header) {
 		ld->line = 0;
 		lerr(ld, "empty file");
 	}
-	finish_recipes(ld, acc);
-done:
-	free(acc);
+	return true;
+}
+
+struct recipe_rows {
+	recipe_acc *acc;
+	size_t cap;
+};
+
+static void recipe_row(loader *ld, field *fs, size_t n, void *arg)
+{
+	struct recipe_rows *r = arg;
+
+	load_recipe_row(ld, fs, n, &r->acc, &r->cap);
+}
+
+static void load_recipes(loader *ld, char *buf, size_t len)
+{
+	struct recipe_rows r = {NULL, 0};
+
+	if (each_csv_row(ld, buf, len, recipe_header, 4, recipe_row, &r))
+		finish_recipes(ld, r.acc);
+	free(r.acc);
 }
 
 /* ---- aliases.csv ------------------------------------------------------------------------------------ */
@@ -876,34 +899,15 @@ static void load_alias_row(loader *ld, field *fs, size_t n)
 	};
 }
 
+static void alias_row(loader *ld, field *fs, size_t n, void *arg)
+{
+	(void)arg;
+	load_alias_row(ld, fs, n);
+}
+
 static void load_aliases(loader *ld, char *buf, size_t len)
 {
-	char *cur = buf, *end = buf + len, *line;
-	size_t llen;
-	field fs[MAX_FIELDS];
-	ld->line = 0;
-	bool header = false;
-	while ((line = next_line(&cur, end, &llen)) != NULL) {
-		ld->line++;
-		if (llen == 0 || line[0] == '#')
-			continue;
-		size_t n = split_csv(line, llen, fs, MAX_FIELDS);
-		if (n == (size_t)-1) {
-			lerr(ld, "broken double quotes");
-			continue;
-		}
-		if (!header) {
-			if (!header_ok(ld, fs, n, alias_header, 6))
-				return;
-			header = true;
-			continue;
-		}
-		load_alias_row(ld, fs, n);
-	}
-	if (!header) {
-		ld->line = 0;
-		lerr(ld, "empty file");
-	}
+	(void)each_csv_row(ld, buf, len, alias_header, 6, alias_row, NULL);
 }
 
 /* ---- public API ------------------------------------------------------------------------------------- */
