@@ -23,6 +23,7 @@
 #include "caloria/log.h"
 #include "caloria/metrics.h"
 #include "caloria/shm.h"
+#include "shm_fixture.h"
 
 #define MAX_SCRIPT 16
 #define MAX_SEEN 64
@@ -683,14 +684,11 @@ Test(apiclient, facebook_channel_omits_content_type)
 
 Test(apiclient, metrics_count_every_attempt)
 {
-	char dir[] = "/tmp/caloria-api-XXXXXX", path[128], err[256] = "";
 	unsigned long long calls = 0, failures = 0;
-	cal_shm *shm = NULL;
+	shm_fixture fx = {0};
+	cal_shm *shm = shm_fixture_open(&fx, "api", (size_t)4 << 20);
 	cal_api_resp r;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/caloria.cache", dir);
-	cr_assert_eq(cal_shm_open(&shm, path, (size_t)4 << 20, err, sizeof err), 0, "%s", err);
 	cal_api_free(api);
 	api = cal_api_new(&conf, shm);
 	cal_api_set_backoff(api, 1);
@@ -703,24 +701,17 @@ Test(apiclient, metrics_count_every_attempt)
 	cr_assert_eq(failures, 1);
 	cal_api_free(api);
 	api = NULL;
-	cal_shm_close(shm);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/caloria.cache.lock", dir);
-	unlink(path);
-	rmdir(dir);
+	shm_fixture_close(&fx);
 	api = cal_api_new(&conf, NULL);
 }
 
 Test(apiclient, cached_calls_reach_the_provider_once_per_distinct_request)
 {
-	char dir[] = "/tmp/caloria-apic-XXXXXX", path[128], err[256] = "";
-	cal_shm *shm = NULL;
+	shm_fixture fx = {0};
+	cal_shm *shm = shm_fixture_open(&fx, "apic", (size_t)4 << 20);
 	cal_api_resp r;
 	struct json_object *img1 = json_object_new_object(), *img2 = json_object_new_object();
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/caloria.cache", dir);
-	cr_assert_eq(cal_shm_open(&shm, path, (size_t)4 << 20, err, sizeof err), 0, "%s", err);
 	cal_api_free(api);
 	api = cal_api_new(&conf, shm);
 	json_object_object_add(img1, "image", json_object_new_string("AAAA"));
@@ -758,11 +749,7 @@ Test(apiclient, cached_calls_reach_the_provider_once_per_distinct_request)
 	json_object_put(img2);
 	cal_api_free(api);
 	api = NULL;
-	cal_shm_close(shm);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/caloria.cache.lock", dir);
-	unlink(path);
-	rmdir(dir);
+	shm_fixture_close(&fx);
 	api = cal_api_new(&conf, NULL);
 }
 

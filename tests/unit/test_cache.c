@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shm_fixture.h"
 #include "../../src/cache.c"
 
 #define SIZE ((size_t)4 << 20)
@@ -24,6 +25,7 @@
 static char dir[64];
 static char path[128];
 static cal_shm *shm;
+static shm_fixture fx;
 static int64_t fake_now = 1000;
 
 static int64_t
@@ -35,13 +37,10 @@ fake_clock(void)
 static void
 setup(void)
 {
-	char err[256] = "";
-
-	snprintf(dir, sizeof(dir), "/tmp/caloria-cache-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/caloria.cache", dir);
-	cr_assert_eq(cal_shm_open(&shm, path, SIZE, err, sizeof(err)), 0, "%s",
-	    err);
+	shm = shm_fixture_open(&fx, "cache", SIZE);
+	/* Tests below reopen, truncate and corrupt the file by name. */
+	snprintf(path, sizeof(path), "%s", fx.path);
+	snprintf(dir, sizeof(dir), "%s", fx.dir);
 	cache_clock = fake_clock;
 	fake_now = 1000;
 }
@@ -49,13 +48,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	cal_shm_close(shm);
+	fx.shm = shm; /* tests may have reopened the segment */
+	shm_fixture_close(&fx);
 	shm = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
 TestSuite(cache, .init = setup, .fini = teardown);

@@ -15,34 +15,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shm_fixture.h"
 #include "../../src/ratelimit.c"
 
 #define SIZE ((size_t)4 << 20)
 
-static char dir[64];
+static shm_fixture fx;
 static cal_shm *shm;
 
 static void
 setup(void)
 {
-	char path[128], err[256] = "";
-
-	snprintf(dir, sizeof(dir), "/tmp/caloria-rl-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/caloria.cache", dir);
-	cr_assert_eq(cal_shm_open(&shm, path, SIZE, err, sizeof(err)), 0, "%s",
-	    err);
+	shm = shm_fixture_open(&fx, "rl", SIZE);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	cal_shm_close(shm);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	shm_fixture_close(&fx);
+	shm = NULL;
 }
 
 TestSuite(ratelimit, .init = setup, .fini = teardown);
