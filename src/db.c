@@ -856,6 +856,13 @@ cal_err cal_db_commit(cal_db *db)
 	return map_errno(e);
 }
 
+void cal_db_committed_by_server(cal_db *db)
+{
+	db->in_tx = false;
+	db->last_errno = 0;
+	db->last_used = now_ms();
+}
+
 void cal_db_rollback(cal_db *db)
 {
 	if (db == NULL || !db->in_tx)

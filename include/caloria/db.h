@@ -82,6 +82,11 @@ cal_err cal_db_begin(cal_db *db);
 cal_err cal_db_begin_query(cal_db *db, cal_arena *arena, const char *sql, const cal_dbv *params, unsigned nparams,
 			   cal_dbrows *out);
 cal_err cal_db_commit(cal_db *db);
+/*
+ * For a procedure that committed the open transaction itself (schema/0003 cal_food_turn, when its answer says
+ * so): the transaction is closed and the next one may begin. Saves the COMMIT round trip.
+ */
+void cal_db_committed_by_server(cal_db *db);
 /* Safe to call when no transaction is open or the connection is gone. */
 void cal_db_rollback(cal_db *db);
 bool cal_db_in_transaction(const cal_db *db);

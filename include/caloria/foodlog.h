@@ -1,6 +1,6 @@
 /*
- * The food log and its days (SPEC §8): recording a meal together with its analysis row and the day's
- * totals in one transaction, the day and 7-day views, undo, and the recommendations. Public so the daily
+ * The food log and its days (SPEC §8): recording a meal (and the link from its analyses row when it came
+ * from a confirmed photo or voice analysis) with the day's totals in one transaction, the day and 7-day views, undo, and the recommendations. Public so the daily
  * summaries (`caloria send-daily-summaries`) reuse the same day view and the same advice as the chat.
  *
  * Days are the user's local dates (users.utc_offset_min); daily_stats holds one row per user and date,
@@ -39,8 +39,7 @@ typedef struct cal_logged {
 } cal_logged;
 
 /*
- * Records m for user_id on local date `date` ("YYYY-MM-DD"): an analyses row (status logged), the food_logs
- * row and the daily_stats upsert (goal_kcal > 0 is stored as the day's goal), plus first_food_log in the
+ * Records m for user_id on local date `date` ("YYYY-MM-DD"): the food_logs row and the daily_stats upsert (goal_kcal > 0 is stored as the day's goal), plus first_food_log in the
  * activity log the first time ever. Runs in the caller's transaction when one is open, else in its own.
  * day: when not NULL it must hold the day's totals as read under the user's row lock; it is advanced by
  * the meal without reading the database again.
@@ -48,6 +47,15 @@ typedef struct cal_logged {
 cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int goal_kcal, const cal_meal *m,
 			   cal_day *day, cal_logged *out);
 
+/*
+ * The whole turn of a chat message whose text is already analysed as the meal m, in one round trip: opens a
+ * transaction, touches the sender like cal_users_begin_touch() and, when the user has a complete profile and
+ * no quiz in progress, records m for the user's local today and commits. user receives the user with the day
+ * after the meal. out->food_log_id > 0: logged and committed (no transaction is open). 0: nothing was
+ * logged, the transaction is open as after cal_users_begin_touch() and the caller goes on with the turn.
+ */
+cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
+			 const cal_meal *m, cal_user *user, cal_logged *out);
 /*
  * confirm:<id> / cancel:<id> (SPEC §7.3) of a pending analysis of user_id: confirm writes its food log and
  * the day's totals (like cal_foodlog_record, without counting the analysis again: count it with

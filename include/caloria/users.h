@@ -71,6 +71,20 @@ bool cal_users_valid_subscriber(const char *s);
  * of the timezone (else app.default_timezone) and a first_message event.
  */
 cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out);
+/* The parameters of the touch procedures (schema/0003_food_turn.sql), in their order. */
+#define CAL_USERS_TOUCH_NPARAMS 7
+/*
+ * Fills p with what a touch stores about in's sender (strings point into in); CAL_ERR_VALIDATION for an
+ * invalid subscriber id. For callers that run the touch inside a larger procedure (cal_foodlog_turn()).
+ */
+cal_err cal_users_touch_params(const cal_conf *conf, const cal_user_input *in, cal_dbv p[CAL_USERS_TOUCH_NPARAMS]);
+/*
+ * Reads the row of cal_user_row (schema/0003) into out and, when not NULL, the id of the food log written by
+ * the same call (0 when none) and whether it was the day's first. A user the call created gets its
+ * first_message event in the open transaction.
+ */
+cal_err cal_users_from_row(cal_db *db, const cal_dbrows *rows, cal_user *out, long long *food_log_id,
+			   bool *first_of_day);
 /*
  * Opens a transaction and runs cal_users_touch() inside it, both in one round trip (cal_db_begin_query). On
  * CAL_OK the transaction is open and the caller commits or rolls it back; on failure it may be open too, so

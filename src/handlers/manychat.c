@@ -60,6 +60,9 @@ typedef struct mc {
 	const char *counters[4]; /* business metrics to add 1 to */
 	int ncounters;
 	bool days_changed;       /* food logs changed: cached day/week reads of this user are stale */
+	/* The text's analysis as a meal, made before the database is touched (food_candidate()). */
+	struct json_object *food_doc; /* owned: {"analysis": {…}, "matched", "sodium_mg"} (foodtext.h) */
+	cal_meal meal;
 } mc;
 
 /* ---- input ------------------------------------------------------------------------------------------ */
@@ -615,61 +618,74 @@ static void say_meal(mc *m, struct json_object *items, struct json_object *total
 	cal_buf_free(&b);
 }
 
-static cal_err log_food_text(mc *m)
+/* The analysis of the text as a meal into m->food_doc and m->meal; how many items matched (0 on failure). */
+static int analyse_text(mc *m)
 {
 	cal_fooddb *fdb = cal_ctx_food(m->ctx);
-	struct json_object *doc, *analysis, *items, *total;
-	cal_meal meal;
-	cal_logged logged;
-	cal_err err;
+	struct json_object *analysis, *items, *total;
 
-	if (fdb == NULL)
-		return CAL_ERR_INTERNAL;
-	doc = cal_foodtext_analyze(m->ctx, m->a, fdb, m->in.text);
-	if (!json_object_object_get_ex(doc, "analysis", &analysis) ||
+	if (m->food_doc == NULL && fdb != NULL)
+		m->food_doc = cal_foodtext_analyze(m->ctx, m->a, fdb, m->in.text);
+	if (m->food_doc == NULL || !json_object_object_get_ex(m->food_doc, "analysis", &analysis) ||
 	    !json_object_object_get_ex(analysis, "items", &items) ||
-	    !json_object_object_get_ex(analysis, "total", &total)) {
-		json_object_put(doc);
-		return CAL_ERR_INTERNAL;
-	}
-	if (num_of(doc, "matched") < 1) {
-		say(m, CAL_MSG_FOOD_UNCLEAR);
-		cal_reply_status(m->reply, "food_unclear");
-		cal_reply_put(m->reply, "analysis", json_object_get(analysis));
-		json_object_put(doc);
-		return CAL_OK;
-	}
-	memset(&meal, 0, sizeof meal);
-	meal.source = "text";
-	meal.raw_input = m->in.text;
-	meal.items_json = cal_arena_strdup(m->a, json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
-	meal.provider = str_of(analysis, "provider", "table");
-	meal.confidence = num_of(analysis, "confidence");
-	meal.kcal = num_of(total, "kcal");
-	meal.protein_g = num_of(total, "protein_g");
-	meal.carbs_g = num_of(total, "carbs_g");
-	meal.fat_g = num_of(total, "fat_g");
-	meal.fiber_g = num_of(total, "fiber_g");
-	meal.sodium_mg = num_of(doc, "sodium_mg");
-	meal.count_analysis = true;
-	err = cal_foodlog_record(m->db, m->user.id, m->user.today.date, m->user.targets.daily_goal, &meal,
-				 &m->user.today, &logged);
-	if (err != CAL_OK) {
-		json_object_put(doc);
-		return err;
-	}
+	    !json_object_object_get_ex(analysis, "total", &total))
+		return 0;
+	memset(&m->meal, 0, sizeof m->meal);
+	m->meal.source = "text";
+	m->meal.raw_input = m->in.text;
+	m->meal.items_json = cal_arena_strdup(m->a, json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
+	m->meal.provider = str_of(analysis, "provider", "table");
+	m->meal.confidence = num_of(analysis, "confidence");
+	m->meal.kcal = num_of(total, "kcal");
+	m->meal.protein_g = num_of(total, "protein_g");
+	m->meal.carbs_g = num_of(total, "carbs_g");
+	m->meal.fat_g = num_of(total, "fat_g");
+	m->meal.fiber_g = num_of(total, "fiber_g");
+	m->meal.sodium_mg = num_of(m->food_doc, "sodium_mg");
+	m->meal.count_analysis = true;
+	return (int)num_of(m->food_doc, "matched");
+}
+
+/* The reply to a logged text meal; m->user.today already holds the day after it. */
+static void reply_logged(mc *m, const cal_logged *logged)
+{
+	struct json_object *analysis = NULL, *items = NULL, *total = NULL;
+
+	json_object_object_get_ex(m->food_doc, "analysis", &analysis);
+	json_object_object_get_ex(analysis, "items", &items);
+	json_object_object_get_ex(analysis, "total", &total);
 	m->days_changed = true;
 	metric(m, "food_logs_text");
 	say_meal(m, items, total);
 	say_progress(m, &m->user.today);
 	say_recommendations(m, &m->user.today);
-	json_object_object_add(analysis, "id", json_object_new_int64(logged.analysis_id));
-	json_object_object_add(analysis, "food_log_id", json_object_new_int64(logged.food_log_id));
+	/* A text's analysis is stored as its food log: there is no separate analyses row to name. */
+	json_object_object_add(analysis, "id", NULL);
+	json_object_object_add(analysis, "food_log_id", json_object_new_int64(logged->food_log_id));
 	cal_reply_put(m->reply, "analysis", json_object_get(analysis));
 	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
 	cal_reply_status(m->reply, "food_logged");
-	json_object_put(doc);
-	return CAL_OK;
+}
+
+static cal_err log_food_text(mc *m)
+{
+	struct json_object *analysis;
+	cal_logged logged;
+	cal_err err;
+
+	if (analyse_text(m) < 1) {
+		if (m->food_doc == NULL || !json_object_object_get_ex(m->food_doc, "analysis", &analysis))
+			return CAL_ERR_INTERNAL;
+		say(m, CAL_MSG_FOOD_UNCLEAR);
+		cal_reply_status(m->reply, "food_unclear");
+		cal_reply_put(m->reply, "analysis", json_object_get(analysis));
+		return CAL_OK;
+	}
+	err = cal_foodlog_record(m->db, m->user.id, m->user.today.date, m->user.targets.daily_goal, &m->meal,
+				 &m->user.today, &logged);
+	if (err == CAL_OK)
+		reply_logged(m, &logged);
+	return err;
 }
 
 /* A number with one decimal in the JSON text (1530.4, not 1530.4000000000001). */
@@ -851,6 +867,25 @@ static void finish_reply(mc *m)
 	cal_reply_put(m->reply, "user", cal_users_to_json(u));
 }
 
+/*
+ * True when §5.3 can only end in the food text analysis for this message whatever the user's state, apart
+ * from the quiz rules that cal_food_turn checks itself: no payload command, form, media or text command,
+ * and a text with at least one known food (analysed here, before the database is touched).
+ */
+static bool food_candidate(mc *m)
+{
+	cal_command_arg arg;
+
+	memset(&arg, 0, sizeof arg);
+	if (m->in.text == NULL || m->in.quiz_form != NULL || m->in.media_url != NULL)
+		return false;
+	if (m->in.payload != NULL && cal_command_match_arg(NULL, m->in.payload, &arg) != CAL_CMD_NONE)
+		return false;
+	if (cal_command_match_arg(m->in.text, NULL, &arg) != CAL_CMD_NONE)
+		return false;
+	return analyse_text(m) >= 1;
+}
+
 static cal_err converse(mc *m)
 {
 	cal_user_input ui = {
@@ -861,13 +896,24 @@ static cal_err converse(mc *m)
 		.timezone = m->in.timezone,
 		.channel = m->in.channel,
 	};
-	/* BEGIN and the user's upsert and read travel together: one round trip fewer per message. */
-	cal_err err = cal_users_begin_touch(m->db, m->a, &m->ctx->conf, &ui, &m->user);
+	cal_logged logged = {0};
+	cal_err err;
 
-	if (err == CAL_OK) {
+	/* A meal from a user with a profile is the whole turn in one round trip, commit included; otherwise
+	 * BEGIN and the user's upsert and read still travel together, and the turn goes on from there. */
+	if (food_candidate(m))
+		err = cal_foodlog_turn(m->db, m->a, &m->ctx->conf, &ui, &m->meal, &m->user, &logged);
+	else
+		err = cal_users_begin_touch(m->db, m->a, &m->ctx->conf, &ui, &m->user);
+	if (err == CAL_OK)
 		m->req->lang = m->user.lang;
-		err = dispatch(m);
+	if (err == CAL_OK && logged.food_log_id > 0) {
+		reply_logged(m, &logged);
+		after_commit(m);
+		return CAL_OK;
 	}
+	if (err == CAL_OK)
+		err = dispatch(m);
 	if (err == CAL_OK && m->user.created)
 		metric(m, "users_created");
 	if (err == CAL_OK)
@@ -973,6 +1019,8 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 		memset(&m.user, 0, sizeof m.user);
 		m.ncounters = 0;
 		m.days_changed = false;
+		json_object_put(m.food_doc); /* a retry analyses again: reply_logged() added ids to the old one */
+		m.food_doc = NULL;
 		m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);
 		err = converse(&m);
 	}
@@ -981,6 +1029,7 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 		send_reply(resp, 200, m.reply);
 	}
 	cal_reply_free(m.reply);
+	json_object_put(m.food_doc);
 	json_object_put(m.in.quiz_doc);
 	return err;
 }

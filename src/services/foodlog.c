@@ -1,5 +1,7 @@
 /*
  * The food log (foodlog.h, SPEC §8). Owns food_logs, the analyses rows of logged meals and daily_stats.
+ * A text's analysis is recorded as its food log; analyses rows are for photo and voice analyses that wait for
+ * the user's confirmation (SPEC §7.3).
  * The invariant is that a day's daily_stats row equals the sum of that day's food_logs: every change to
  * one is made with the change to the other in a single transaction, and replies compute the new totals
  * from values read under the user's row lock plus the change, instead of reading the row again.
@@ -44,14 +46,14 @@ static cal_err tx_end(cal_db *db, bool own, cal_err err)
 
 /*
  * The writes of one logged meal are one round trip: the stored procedure cal_food_log_add
- * (schema/0002_procedures.sql) stores the analyses row (unless analysis_id names an existing one), the
- * food_logs row, the link between them, the day's totals and, on the day's first log, the user's
- * first_food_log event — all inside the caller's transaction. It answers analysis id, food log id and
- * whether the day had no daily_stats row before.
+ * (schema/0003_food_turn.sql) stores the food_logs row, its link from the analyses row when analysis_id
+ * names one, the day's totals and, on the day's first log, the user's first_food_log event — all inside the
+ * caller's transaction. It answers analysis id (NULL for a text), food log id and whether the day had no
+ * daily_stats row before.
  */
 static const char log_add_sql[] = "CALL cal_food_log_add(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/* analysis_id 0: store the meal's analysis too (counted when m->count_analysis). */
+/* analysis_id 0: a meal without an analyses row (a text); counted in analyses_count when m->count_analysis. */
 static cal_err insert_log(cal_db *db, long long user_id, const char *date, int goal_kcal, long long analysis_id,
 			  const cal_meal *m, cal_logged *out)
 {
@@ -109,6 +111,38 @@ cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int 
 	err = tx_end(db, own, insert_log(db, user_id, date, goal_kcal, 0, m, out));
 	if (err == CAL_OK && day != NULL)
 		advance_day(day, m, goal_kcal);
+	return err;
+}
+
+/*
+ * The turn of a message the worker already analysed as a meal, in one round trip and one commit:
+ * cal_food_turn (schema/0003_food_turn.sql) opens the transaction, touches the user, logs the meal when the
+ * user is one whose text is a meal, commits, and answers the user's row with the day after the meal.
+ */
+static const char turn_sql[] = "CALL cal_food_turn(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
+			 const cal_meal *m, cal_user *user, cal_logged *out)
+{
+	cal_dbv p[CAL_USERS_TOUCH_NPARAMS + 11];
+	cal_dbrows rows = {0};
+	cal_err err;
+
+	memset(out, 0, sizeof *out);
+	err = cal_users_touch_params(conf, in, p);
+	if (err != CAL_OK)
+		return err;
+	cal_dbv meal[] = {CAL_DB_STR(m->source),   CAL_DB_STR(m->raw_input),  CAL_DB_STR(m->items_json),
+			  CAL_DB_DBL(m->kcal),     CAL_DB_DBL(m->protein_g),  CAL_DB_DBL(m->carbs_g),
+			  CAL_DB_DBL(m->fat_g),    CAL_DB_DBL(m->fiber_g),    CAL_DB_DBL(m->sodium_mg),
+			  CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence)};
+	memcpy(p + CAL_USERS_TOUCH_NPARAMS, meal, sizeof meal);
+	err = cal_db_begin_query(db, a, turn_sql, p, CAL_USERS_TOUCH_NPARAMS + 11, &rows);
+	if (err != CAL_OK)
+		return err;
+	err = cal_users_from_row(db, &rows, user, &out->food_log_id, &out->first_of_day);
+	if (out->food_log_id > 0)
+		cal_db_committed_by_server(db);
 	return err;
 }
 

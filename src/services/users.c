@@ -18,9 +18,10 @@
 
 /*
  * The upsert and the read of the user with today's totals are one round trip: the stored procedure
- * cal_user_touch (schema/0002_procedures.sql) runs them inside the caller's transaction. Today's local date is
+ * cal_user_touch (schema/0003_food_turn.sql) runs them inside the caller's transaction. Today's local date is
  * computed by the server from the offset in the same statement that reads the user, so the date, the totals
- * and later writes all use one clock. The row ends with 1 when this call created the user, else 0.
+ * and later writes all use one clock. The row (cal_user_row) ends with 1 when this call created the user,
+ * then the food log id and first-of-day flag of a meal logged in the same call (cal_food_turn, foodlog.c).
  */
 static const char touch_sql[] = "CALL cal_user_touch(?, ?, ?, ?, ?, ?, ?)";
 /* The same, after START TRANSACTION in the same round trip (cal_user_begin_touch). */
@@ -30,7 +31,7 @@ enum {
 	C_ID, C_SUB, C_FIRST, C_LANG, C_OFFSET, C_GENDER, C_AGE, C_WEIGHT, C_HEIGHT, C_ACTIVITY, C_GOAL,
 	C_TARGET_W, C_MEALS_PD, C_BMR, C_DAILY, C_PROT, C_CARBS, C_FAT, C_STEP, C_DONE, C_SUBS, C_TRIAL,
 	C_PAID, C_TODAY, C_D_KCAL, C_D_PROT, C_D_CARBS, C_D_FAT, C_D_FIBER, C_D_SODIUM, C_D_MEALS,
-	C_D_ANALYSES, C_D_GOAL, C_CREATED, C__MAX
+	C_D_ANALYSES, C_D_GOAL, C_CREATED, C_LOG_ID, C_FIRST_OF_DAY, C__MAX
 };
 
 bool cal_users_valid_subscriber(const char *s)
@@ -92,16 +93,13 @@ static void fill_user(const cal_dbrows *r, cal_user *u)
 	u->today.goal_kcal = (int)cal_db_cell_int(r, 0, C_D_GOAL, u->targets.daily_goal);
 }
 
-static cal_err touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, bool begin,
-		     cal_user *out)
+cal_err cal_users_touch_params(const cal_conf *conf, const cal_user_input *in, cal_dbv p[CAL_USERS_TOUCH_NPARAMS])
 {
 	cal_lang lang = conf->app_default_language != NULL && strcmp(conf->app_default_language, "en") == 0
 				? CAL_LANG_EN
 				: CAL_LANG_ES;
 	int offset = conf->app_default_utc_offset_min;
 	bool tz_given = in->timezone != NULL && cal_conf_parse_utc_offset(in->timezone, &offset) == 0;
-	cal_dbrows rows = {0};
-	cal_err err;
 
 	if (!cal_users_valid_subscriber(in->subscriber_id))
 		return CAL_ERR_VALIDATION;
@@ -112,25 +110,49 @@ static cal_err touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_u
 	}
 	if (in->locale != NULL)
 		(void)cal_i18n_lang_from_locale(in->locale, &lang);
-	cal_dbv p[] = {CAL_DB_STR(in->subscriber_id), CAL_DB_STR(in->first_name), CAL_DB_STR(in->last_name),
-		       CAL_DB_STR(cal_i18n_lang_code(lang)), CAL_DB_INT(offset), CAL_DB_STR(in->channel),
-		       CAL_DB_INT(tz_given ? 1 : 0)};
-	if (begin)
-		err = cal_db_begin_query(db, a, begin_touch_sql, p, 7, &rows);
-	else
-		err = cal_db_query(db, a, touch_sql, p, 7, &rows);
-	if (err != CAL_OK)
-		return err;
-	if (rows.nrows != 1 || rows.ncols != C__MAX) {
-		cal_error("database", "user row missing right after its upsert");
+	p[0] = CAL_DB_STR(in->subscriber_id);
+	p[1] = CAL_DB_STR(in->first_name);
+	p[2] = CAL_DB_STR(in->last_name);
+	p[3] = CAL_DB_STR(cal_i18n_lang_code(lang));
+	p[4] = CAL_DB_INT(offset);
+	p[5] = CAL_DB_STR(in->channel);
+	p[6] = CAL_DB_INT(tz_given ? 1 : 0);
+	return CAL_OK;
+}
+
+cal_err cal_users_from_row(cal_db *db, const cal_dbrows *rows, cal_user *out, long long *food_log_id,
+			   bool *first_of_day)
+{
+	if (rows->nrows != 1 || rows->ncols != C__MAX) {
+		cal_error("database", "user row missing right after its upsert (%zu rows of %u columns)", rows->nrows,
+			  rows->ncols);
 		return CAL_ERR_INTERNAL;
 	}
 	memset(out, 0, sizeof *out);
-	fill_user(&rows, out);
-	out->created = cal_db_cell_int(&rows, 0, C_CREATED, 0) == 1;
-	if (out->created)
-		err = cal_users_event(db, out->id, "first_message", NULL);
-	return err;
+	fill_user(rows, out);
+	out->created = cal_db_cell_int(rows, 0, C_CREATED, 0) == 1;
+	if (food_log_id != NULL)
+		*food_log_id = cal_db_cell_int(rows, 0, C_LOG_ID, 0);
+	if (first_of_day != NULL)
+		*first_of_day = cal_db_cell_int(rows, 0, C_FIRST_OF_DAY, 0) == 1;
+	/* A new user has no profile, so no call that created one has committed: the event joins the open turn. */
+	return out->created ? cal_users_event(db, out->id, "first_message", NULL) : CAL_OK;
+}
+
+static cal_err touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, bool begin,
+		     cal_user *out)
+{
+	cal_dbv p[CAL_USERS_TOUCH_NPARAMS];
+	cal_dbrows rows = {0};
+	cal_err err = cal_users_touch_params(conf, in, p);
+
+	if (err != CAL_OK)
+		return err;
+	if (begin)
+		err = cal_db_begin_query(db, a, begin_touch_sql, p, CAL_USERS_TOUCH_NPARAMS, &rows);
+	else
+		err = cal_db_query(db, a, touch_sql, p, CAL_USERS_TOUCH_NPARAMS, &rows);
+	return err == CAL_OK ? cal_users_from_row(db, &rows, out, NULL, NULL) : err;
 }
 
 cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out)

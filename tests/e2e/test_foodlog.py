@@ -61,9 +61,10 @@ def log_eggs_and_toast():
     eq((row["meals"], row["analyses"], row["goal"], row["date"]), (1, 1, 1770, day["date"]), "daily_stats")
     log = lib.sql("SELECT source, raw_input, kcal, analysis_id, JSON_LENGTH(items) FROM food_logs WHERE id = %d"
                   % dig(doc, "caloria.analysis.food_log_id"))[0]
-    eq(log, ["text", EGGS, "%.1f" % total["kcal"], str(dig(doc, "caloria.analysis.id")), "3"], "food_logs row")
-    eq(scalar("SELECT CONCAT(status, ':', food_log_id) FROM analyses WHERE id = %d" % dig(doc, "caloria.analysis.id")),
-       "logged:%d" % dig(doc, "caloria.analysis.food_log_id"), "analyses row linked")
+    eq(log, ["text", EGGS, "%.1f" % total["kcal"], "NULL", "3"], "food_logs row")
+    # A text's analysis is recorded as its food log; analyses rows are only for photos waiting for confirmation.
+    eq(dig(doc, "caloria.analysis.id"), None, "analysis.id of a text")
+    eq(count("analyses", c.user_where(s)), 0, "no analyses row for a text")
     eq(count("activity_log", c.user_where(s) + " AND event = 'first_food_log'"), 1, "first_food_log event")
     text = dig(doc, "message")
     ok(str(round(total["kcal"])) in text and "1770" in text, "meal and day in the text: %r" % text)
@@ -117,6 +118,30 @@ def today_second_log_undo_week():
     row = day_row(s)
     eq((row["meals"], row["kcal"]), (0, 0.0), "empty day")
     eq(count("food_logs", c.user_where(s)), 0, "no logs")
+
+
+@test
+def meal_before_profile_is_not_logged():
+    # The worker analyses a meal before it reads the user; the one-round-trip food turn logs it only for a
+    # complete profile without a quiz in progress, otherwise the ordinary turn goes on (§5.3 steps 5-6).
+    s = sid("early-meal")
+    doc = say(s, "2 huevos y una tostada", first_name="Eva", locale="es_AR")
+    eq(st(doc), "quiz_question", "a new user's meal starts the quiz")
+    eq(dig(doc, "caloria.quiz.step"), 1, "step 1")
+    eq(scalar("SELECT first_name FROM users WHERE subscriber_id = " + c.q(s)), "Eva", "user created")
+    eq(count("activity_log", c.user_where(s) + " AND event = 'first_message'"), 1, "first_message event")
+    doc = say(s, "una manzana")
+    eq(st(doc), "quiz_invalid_answer", "a meal during the quiz is an answer to the current question")
+    eq(scalar("SELECT quiz_step FROM users WHERE subscriber_id = " + c.q(s)), "1", "still step 1")
+    eq((count("food_logs", c.user_where(s)), count("daily_stats", c.user_where(s))), (0, 0), "nothing logged")
+    ok(scalar("SELECT last_interaction >= UTC_TIMESTAMP() - INTERVAL 60 SECOND FROM users WHERE subscriber_id = "
+              + c.q(s)) == "1", "the turn still touched the user")
+    c.profile_user(s)
+    doc = say(s, "una manzana", first_name="Eva María")
+    eq(st(doc), "food_logged", "logged once the profile is complete")
+    eq(scalar("SELECT first_name FROM users WHERE subscriber_id = " + c.q(s)), "Eva María",
+       "the food turn refreshes the name too")
+    eq(count("food_logs", c.user_where(s)), 1, "one log")
 
 
 @test
