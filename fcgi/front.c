@@ -3,12 +3,15 @@
  * workers), the one-request CGI mode, and the crash reporter. Everything a request allocates lives in one
  * arena that is reset after the request; the cal_ctx is created once and freed when the worker leaves.
  *
- * Stopping: a stop signal sets a flag and replaces this process's copy of the listening descriptor with
- * /dev/null (dup2 is async-signal-safe). The handler uses SA_RESTART, so reads and writes of the in-flight
- * request are restarted and that request completes; a restarted or future accept() finds a descriptor that
- * is no longer a socket and fails at once, so the loop sees the flag and leaves. Only this process loses
- * the socket: the other workers keep sharing it. FCGX_ShutdownPending() is deliberately not used: libfcgi
- * then makes every read and write of the current request fail.
+ * Stopping: the stop signals are blocked while a request is served and let in only while the worker waits
+ * for the next connection. There the handler sets a flag and replaces this process's copy of the listening
+ * descriptor with /dev/null (dup2 is async-signal-safe); the accept() that SA_RESTART restarts finds a
+ * descriptor that is no longer a socket and fails at once, so the loop sees the flag and leaves. Only this
+ * process loses the socket: the other workers keep sharing it. Why blocked during a request: libfcgi closes
+ * a connection by draining what the client still sends, in a select() that no SA_RESTART restarts, and a
+ * close with unread bytes makes the kernel reset the connection, which can throw the response away on its
+ * way to the web server (a client saw EPIPE during reloads). FCGX_ShutdownPending() is deliberately not
+ * used: libfcgi then makes every read and write of the current request fail.
  */
 #include "config.h"
 
@@ -319,8 +322,21 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 	long max = ctx->conf.server_max_requests;
 	long served = 0;
 
+	sigset_t stops, waiting;
+	int rc;
+
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGUSR1);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_BLOCK, &stops, &waiting);
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGUSR1);
+	sigdelset(&waiting, SIGINT);
 	while (!stop_requested) {
-		int rc = FCGX_Accept_r(req);
+		sigprocmask(SIG_SETMASK, &waiting, NULL); /* a stop signal that came during the request lands here */
+		rc = stop_requested ? -EINTR : FCGX_Accept_r(req);
+		sigprocmask(SIG_BLOCK, &stops, NULL);
 		if (rc < 0) {
 			if (stop_requested)
 				break;
