@@ -9,8 +9,10 @@
  *  - Inside a transaction nothing is retried: the server has rolled the transaction back, so the handle
  *    stays "in a transaction with no connection" and every statement fails with CAL_ERR_UNAVAILABLE until
  *    the caller rolls back. That is what keeps a half-written request from continuing in autocommit.
- *  - After a failed connect, new connects are refused for CONNECT_BACKOFF_MS, so a dead database answers
- *    503 at once instead of every request waiting for a connect timeout.
+ *  - After a connect that failed slowly (a timeout: the host drops packets or the server hangs), new
+ *    connects are refused for CONNECT_BACKOFF_MS, so a dead database answers 503 at once instead of every
+ *    request waiting for a connect timeout. A connect that is refused at once is simply tried again by the
+ *    next request: that costs nothing, and a restarted server is used the moment it is back.
  *  - A connection idle for more than IDLE_PING_MS is pinged before use, which finds most dead sessions
  *    before a write is sent and so keeps the blind retry of a write rare.
  *
@@ -21,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@
 #include "caloria/log.h"
 
 #define CONNECT_BACKOFF_MS 500
+#define SLOW_CONNECT_FAILURE_MS 50 /* a failed connect that took this long starts the back-off */
 #define IDLE_PING_MS 5000
 #define RETRY_IF_FAILED_WITHIN_MS 1000
 #define STMT_BUCKETS 128
@@ -335,7 +339,9 @@ out:
 	if (my != NULL)
 		mysql_close(my);
 	if (err != CAL_OK) {
-		db->connect_failed_at = now_ms();
+		double failed_at = now_ms();
+
+		db->connect_failed_at = failed_at - t >= SLOW_CONNECT_FAILURE_MS ? failed_at : 0;
 		db->server_version[0] = '\0';
 	}
 	return err;
@@ -366,6 +372,76 @@ static cal_err ensure_connected(cal_db *db)
 	if (db->in_tx)
 		return CAL_ERR_UNAVAILABLE;
 	return connect_db(db);
+}
+
+/* Waits for what a non-blocking call asked for (MYSQL_WAIT_*), at most left_ms; what happened, 0 on timeout. */
+static int wait_for_io(MYSQL *my, int status, int left_ms)
+{
+	struct pollfd pfd = { .fd = mysql_get_socket(my), .events = 0 };
+	bool lib_timeout = false; /* the connector's own timeout comes first: tell it, it fails the call */
+	int rc;
+
+	if (status & MYSQL_WAIT_READ)
+		pfd.events |= POLLIN;
+	if (status & MYSQL_WAIT_WRITE)
+		pfd.events |= POLLOUT;
+	if (status & MYSQL_WAIT_EXCEPT)
+		pfd.events |= POLLPRI;
+	if (status & MYSQL_WAIT_TIMEOUT) {
+		unsigned lib_ms = mysql_get_timeout_value_ms(my);
+		if (lib_ms < (unsigned)left_ms) {
+			left_ms = (int)lib_ms;
+			lib_timeout = true;
+		}
+	}
+	do
+		rc = poll(&pfd, 1, left_ms);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return 0;
+	if (rc == 0)
+		return lib_timeout ? MYSQL_WAIT_TIMEOUT : 0;
+	return ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) ? MYSQL_WAIT_READ : 0) |
+	       ((pfd.revents & (POLLOUT | POLLERR)) ? MYSQL_WAIT_WRITE : 0) |
+	       ((pfd.revents & POLLPRI) ? MYSQL_WAIT_EXCEPT : 0);
+}
+
+cal_err cal_db_probe(const cal_conf *c, double budget_ms, double *latency_ms, bool *timed_out)
+{
+	double t0 = now_ms();
+	MYSQL *my = mysql_init(NULL), *ret = NULL;
+	unsigned port = c->database_port > 0 && c->database_port <= 65535 ? (unsigned)c->database_port : 0;
+	bool late = false;
+	int status;
+
+	if (my == NULL || set_options(my, c) != 0 || mysql_options(my, MYSQL_OPT_NONBLOCK, 0) != 0)
+		goto out;
+	status = mysql_real_connect_start(&ret, my, nonempty(c->database_host), nonempty(c->database_user),
+					  c->database_password, nonempty(c->database_name), port,
+					  nonempty(c->database_socket), 0);
+	while (status != 0) {
+		int left = (int)(t0 + budget_ms - now_ms());
+		int happened = left > 0 ? wait_for_io(my, status, left) : 0;
+
+		if (happened == 0) {
+			late = true;
+			break;
+		}
+		status = mysql_real_connect_cont(&ret, my, happened);
+	}
+out:
+	if (latency_ms != NULL)
+		*latency_ms = now_ms() - t0;
+	if (timed_out != NULL)
+		*timed_out = late;
+	if (late)
+		cal_warn("database", "health probe gave up after %.0f ms", budget_ms);
+	else if (my != NULL && ret == NULL)
+		cal_warn("database", "health probe failed: errno %u", mysql_errno(my));
+	/* After a completed connect this sends COM_QUIT on an idle socket; an abandoned one only closes it. */
+	if (my != NULL)
+		mysql_close(my);
+	return !late && ret != NULL ? CAL_OK : CAL_ERR_UNAVAILABLE;
 }
 
 cal_err cal_db_ping(cal_db *db, double *latency_ms)

@@ -1,9 +1,15 @@
 /*
  * Unit tests of the database layer that need no server: error classification, the statement label used
- * in logs (never a value), cell parsing, and the fast failure and back-off against a missing server.
+ * in logs (never a value), cell parsing, the fast failure against a missing server, and against one that
+ * never answers: the connect back-off and the time-boxed health probe.
  * db.c is included to reach its static helpers.
  */
 #include "../../src/db.c"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -80,7 +86,7 @@ Test(db_unit, cells_parse_with_defaults)
 	cr_assert_null(cal_db_cell(NULL, 0, 0));
 }
 
-Test(db_unit, missing_server_fails_fast_then_backs_off, .init = quiet)
+Test(db_unit, refused_connect_fails_fast_and_is_retried, .init = quiet)
 {
 	cal_conf c;
 	cal_db *db;
@@ -97,15 +103,62 @@ Test(db_unit, missing_server_fails_fast_then_backs_off, .init = quiet)
 	t0 = now_ms();
 	cr_assert_eq(cal_db_ping(db, NULL), CAL_ERR_UNAVAILABLE);
 	cr_assert_lt(now_ms() - t0, 1000.0);
-	cr_assert_gt(db->connect_failed_at, 0);
+	cr_assert_eq(db->connect_failed_at, 0, "a refused connect starts no back-off: the next call tries again");
 	t0 = now_ms();
 	cr_assert_eq(cal_db_exec(db, "SELECT 1", NULL, 0, NULL), CAL_ERR_UNAVAILABLE);
 	cr_assert_eq(cal_db_begin(db), CAL_ERR_UNAVAILABLE);
-	cr_assert_lt(now_ms() - t0, 20.0, "no connect attempts during the back-off");
+	cr_assert_lt(now_ms() - t0, 20.0, "trying a refusing server again costs nothing");
 	cr_assert_not(cal_db_in_transaction(db));
 	cal_db_rollback(db); /* safe without a connection */
 	cr_assert_null(cal_db_server_version(db));
 	cal_db_free(db);
+}
+
+/* A listener that never accepts: the connect completes at TCP level and then waits for a greeting. */
+static int silent_listener(unsigned short *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	cr_assert_eq(listen(fd, 16), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+Test(db_unit, slow_connect_failure_backs_off_and_probe_keeps_its_budget, .init = quiet)
+{
+	cal_conf c;
+	cal_db *db;
+	unsigned short port;
+	int fd = silent_listener(&port);
+	bool timed_out = false;
+	double t0, ms = 0;
+
+	memset(&c, 0, sizeof c);
+	c.database_host = (char *)"127.0.0.1";
+	c.database_port = port;
+	c.database_user = (char *)"nobody";
+	c.database_connect_timeout_ms = 1000;
+	c.database_query_timeout_ms = 1000;
+	t0 = now_ms();
+	cr_assert_eq(cal_db_probe(&c, 60.0, &ms, &timed_out), CAL_ERR_UNAVAILABLE);
+	cr_assert(timed_out, "the probe says it gave up");
+	cr_assert_lt(now_ms() - t0, 500.0, "the probe keeps to its budget, not the 1 s connect timeout");
+	cr_assert_geq(ms, 55.0, "and reports what it waited (%.1f ms)", ms);
+	db = cal_db_new(&c);
+	t0 = now_ms();
+	cr_assert_eq(cal_db_ping(db, NULL), CAL_ERR_UNAVAILABLE);
+	cr_assert_geq(now_ms() - t0, 900.0, "an ordinary connect waits for its timeout");
+	cr_assert_gt(db->connect_failed_at, 0, "a slow failure starts the back-off");
+	t0 = now_ms();
+	cr_assert_eq(cal_db_exec(db, "SELECT 1", NULL, 0, NULL), CAL_ERR_UNAVAILABLE);
+	cr_assert_lt(now_ms() - t0, 20.0, "no connect attempt during the back-off");
+	cal_db_free(db);
+	close(fd);
 }
 
 /* CAL_DB_STRN(p, 0) is the empty string, not "the rest of p" (the old strlen fallback read past it). */
