@@ -65,12 +65,6 @@ typedef struct cal_user_input {
 /* True when s is a valid subscriber id (1–50 of [A-Za-z0-9_-]). */
 bool cal_users_valid_subscriber(const char *s);
 
-/*
- * Creates the user or refreshes first/last name, offset, channel and last_interaction, then reads it back
- * with today's totals. A new user gets the language of the locale (else app.default_language), the offset
- * of the timezone (else app.default_timezone) and a first_message event.
- */
-cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out);
 /* The parameters of the touch procedures (schema/0003_food_turn.sql), in their order. */
 #define CAL_USERS_TOUCH_NPARAMS 7
 /*
@@ -86,8 +80,10 @@ cal_err cal_users_touch_params(const cal_conf *conf, const cal_user_input *in, c
 cal_err cal_users_from_row(cal_db *db, const cal_dbrows *rows, cal_user *out, long long *food_log_id,
 			   bool *first_of_day);
 /*
- * Opens a transaction and runs cal_users_touch() inside it, both in one round trip (cal_db_begin_query). On
- * CAL_OK the transaction is open and the caller commits or rolls it back; on failure it may be open too, so
+ * Opens a transaction, creates the user or refreshes first/last name, offset, channel and last_interaction,
+ * and reads it back with today's totals, all in one round trip (cal_db_begin_query). A new user gets the
+ * language of the locale (else app.default_language), the offset of the timezone (else
+ * app.default_timezone) and a first_message event. On CAL_OK the transaction is open and the caller commits or rolls it back; on failure it may be open too, so
  * the caller's error path rolls back (cal_db_rollback() is safe when nothing is open).
  */
 cal_err cal_users_begin_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,

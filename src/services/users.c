@@ -17,14 +17,12 @@
 #include "caloria/users.h"
 
 /*
- * The upsert and the read of the user with today's totals are one round trip: the stored procedure
- * cal_user_touch (schema/0003_food_turn.sql) runs them inside the caller's transaction. Today's local date is
- * computed by the server from the offset in the same statement that reads the user, so the date, the totals
- * and later writes all use one clock. The row (cal_user_row) ends with 1 when this call created the user,
- * then the food log id and first-of-day flag of a meal logged in the same call (cal_food_turn, foodlog.c).
+ * START TRANSACTION, the upsert and the read of the user with today's totals are one round trip: the stored
+ * procedure cal_user_begin_touch (schema/0003_food_turn.sql). Today's local date is computed by the server
+ * from the offset in the same statement that reads the user, so the date, the totals and later writes all
+ * use one clock. The row (cal_user_row) ends with 1 when this call created the user, then the food log id
+ * and first-of-day flag of a meal logged in the same call (cal_food_turn, foodlog.c).
  */
-static const char touch_sql[] = "CALL cal_user_touch(?, ?, ?, ?, ?, ?, ?)";
-/* The same, after START TRANSACTION in the same round trip (cal_user_begin_touch). */
 static const char begin_touch_sql[] = "CALL cal_user_begin_touch(?, ?, ?, ?, ?, ?, ?)";
 
 enum {
@@ -139,8 +137,8 @@ cal_err cal_users_from_row(cal_db *db, const cal_dbrows *rows, cal_user *out, lo
 	return out->created ? cal_users_event(db, out->id, "first_message", NULL) : CAL_OK;
 }
 
-static cal_err touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, bool begin,
-		     cal_user *out)
+cal_err cal_users_begin_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
+			      cal_user *out)
 {
 	cal_dbv p[CAL_USERS_TOUCH_NPARAMS];
 	cal_dbrows rows = {0};
@@ -148,22 +146,8 @@ static cal_err touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_u
 
 	if (err != CAL_OK)
 		return err;
-	if (begin)
-		err = cal_db_begin_query(db, a, begin_touch_sql, p, CAL_USERS_TOUCH_NPARAMS, &rows);
-	else
-		err = cal_db_query(db, a, touch_sql, p, CAL_USERS_TOUCH_NPARAMS, &rows);
+	err = cal_db_begin_query(db, a, begin_touch_sql, p, CAL_USERS_TOUCH_NPARAMS, &rows);
 	return err == CAL_OK ? cal_users_from_row(db, &rows, out, NULL, NULL) : err;
-}
-
-cal_err cal_users_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in, cal_user *out)
-{
-	return touch(db, a, conf, in, false, out);
-}
-
-cal_err cal_users_begin_touch(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
-			      cal_user *out)
-{
-	return touch(db, a, conf, in, true, out);
 }
 
 cal_err cal_users_event(cal_db *db, long long user_id, const char *event, const char *detail)
