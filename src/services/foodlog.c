@@ -124,7 +124,12 @@ static const char turn_sql[] = "CALL cal_food_turn(?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
 			 const cal_meal *m, cal_user *user, cal_logged *out)
 {
-	cal_dbv p[CAL_USERS_TOUCH_NPARAMS + 11];
+	cal_dbv meal[] = {CAL_DB_STR(m->source),   CAL_DB_STR(m->raw_input),  CAL_DB_STR(m->items_json),
+			  CAL_DB_DBL(m->kcal),     CAL_DB_DBL(m->protein_g),  CAL_DB_DBL(m->carbs_g),
+			  CAL_DB_DBL(m->fat_g),    CAL_DB_DBL(m->fiber_g),    CAL_DB_DBL(m->sodium_mg),
+			  CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence)};
+	enum { NMEAL = sizeof meal / sizeof meal[0] };
+	cal_dbv p[CAL_USERS_TOUCH_NPARAMS + NMEAL];
 	cal_dbrows rows = {0};
 	cal_err err;
 
@@ -132,12 +137,8 @@ cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const c
 	err = cal_users_touch_params(conf, in, p);
 	if (err != CAL_OK)
 		return err;
-	cal_dbv meal[] = {CAL_DB_STR(m->source),   CAL_DB_STR(m->raw_input),  CAL_DB_STR(m->items_json),
-			  CAL_DB_DBL(m->kcal),     CAL_DB_DBL(m->protein_g),  CAL_DB_DBL(m->carbs_g),
-			  CAL_DB_DBL(m->fat_g),    CAL_DB_DBL(m->fiber_g),    CAL_DB_DBL(m->sodium_mg),
-			  CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence)};
 	memcpy(p + CAL_USERS_TOUCH_NPARAMS, meal, sizeof meal);
-	err = cal_db_begin_query(db, a, turn_sql, p, CAL_USERS_TOUCH_NPARAMS + 11, &rows);
+	err = cal_db_begin_query(db, a, turn_sql, p, CAL_USERS_TOUCH_NPARAMS + NMEAL, &rows);
 	if (err != CAL_OK)
 		return err;
 	err = cal_users_from_row(db, &rows, user, &out->food_log_id, &out->first_of_day);
