@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <errmsg.h>
@@ -280,7 +281,8 @@ static int set_options(MYSQL *my, const cal_conf *conf)
 	    mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &query_s) != 0 ||
 	    mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &query_s) != 0 ||
 	    mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4") != 0 ||
-	    mysql_options(my, MYSQL_OPT_RECONNECT, &off) != 0) /* we reconnect ourselves, statements included */
+	    mysql_options(my, MYSQL_OPT_RECONNECT, &off) != 0 || /* we reconnect ourselves, statements included */
+	    mysql_options(my, MYSQL_OPT_NONBLOCK, 0) != 0)      /* connect and health ping keep a deadline */
 		return -1;
 	/* Never read ~/.my.cnf or /etc/mysql: the Caloria config is the only source of settings. */
 	return 0;
@@ -289,89 +291,6 @@ static int set_options(MYSQL *my, const cal_conf *conf)
 static const char *nonempty(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-/* Opens a fresh session; CAL_OK or CAL_ERR_UNAVAILABLE. Honours the back-off after a failure. */
-static cal_err connect_db(cal_db *db)
-{
-	const cal_conf *c = db->conf;
-	MYSQL *my = NULL;
-	double t = now_ms();
-	cal_err err = CAL_ERR_UNAVAILABLE;
-	unsigned port;
-
-	if (db->connect_failed_at > 0 && t - db->connect_failed_at < CONNECT_BACKOFF_MS) {
-		db->last_errno = CR_CONNECTION_ERROR;
-		return CAL_ERR_UNAVAILABLE;
-	}
-	disconnect(db);
-	my = mysql_init(NULL);
-	if (my == NULL) {
-		cal_error("database", "mysql_init failed (out of memory)");
-		goto out;
-	}
-	if (set_options(my, c) != 0) {
-		cal_error("database", "could not set connection options");
-		goto out;
-	}
-	port = c->database_port > 0 && c->database_port <= 65535 ? (unsigned)c->database_port : 0;
-	if (mysql_real_connect(my, nonempty(c->database_host), nonempty(c->database_user), c->database_password,
-			       nonempty(c->database_name), port, nonempty(c->database_socket), 0) == NULL) {
-		db->last_errno = mysql_errno(my);
-		/* mysql_error() holds host and user but never the password. */
-		cal_error("database", "connect failed: errno %u: %s", db->last_errno, mysql_error(my));
-		goto out;
-	}
-	if (mysql_query(my, "SET time_zone = '+00:00', sql_mode = '" SQL_MODE "', autocommit = 1") != 0) {
-		db->last_errno = mysql_errno(my);
-		cal_error("database", "session setup failed: errno %u", db->last_errno);
-		goto out;
-	}
-	snprintf(db->server_version, sizeof db->server_version, "%s", mysql_get_server_info(my));
-	db->my = my;
-	my = NULL;
-	db->connect_failed_at = 0;
-	db->last_used = now_ms();
-	db->last_errno = 0;
-	err = CAL_OK;
-	cal_debug("database", "connected to MariaDB %s", db->server_version);
-out:
-	if (my != NULL)
-		mysql_close(my);
-	if (err != CAL_OK) {
-		double failed_at = now_ms();
-
-		db->connect_failed_at = failed_at - t >= SLOW_CONNECT_FAILURE_MS ? failed_at : 0;
-		db->server_version[0] = '\0';
-	}
-	return err;
-}
-
-/*
- * Makes sure a usable session exists before a statement. Inside a transaction whose connection is gone
- * there is nothing to do but fail: the work done so far is lost and the caller must roll back.
- */
-static cal_err ensure_connected(cal_db *db)
-{
-	if (db->my == NULL) {
-		if (db->in_tx) {
-			db->last_errno = CR_SERVER_GONE_ERROR;
-			return CAL_ERR_UNAVAILABLE;
-		}
-		return connect_db(db);
-	}
-	if (now_ms() - db->last_used < IDLE_PING_MS)
-		return CAL_OK;
-	if (mysql_ping(db->my) == 0) {
-		db->last_used = now_ms();
-		return CAL_OK;
-	}
-	db->last_errno = mysql_errno(db->my);
-	cal_warn("database", "idle connection is dead (errno %u); reconnecting", db->last_errno);
-	disconnect(db);
-	if (db->in_tx)
-		return CAL_ERR_UNAVAILABLE;
-	return connect_db(db);
 }
 
 /* Waits for what a non-blocking call asked for (MYSQL_WAIT_*), at most left_ms; what happened, 0 on timeout. */
@@ -406,42 +325,160 @@ static int wait_for_io(MYSQL *my, int status, int left_ms)
 	       ((pfd.revents & POLLPRI) ? MYSQL_WAIT_EXCEPT : 0);
 }
 
-cal_err cal_db_probe(const cal_conf *c, double budget_ms, double *latency_ms, bool *timed_out)
+/* The events a suspended non-blocking call waits for have happened before the deadline: which (0 = time up). */
+static int wait_until(MYSQL *my, int status, double deadline)
 {
-	double t0 = now_ms();
-	MYSQL *my = mysql_init(NULL), *ret = NULL;
-	unsigned port = c->database_port > 0 && c->database_port <= 65535 ? (unsigned)c->database_port : 0;
-	bool late = false;
-	int status;
+	int left = (int)(deadline - now_ms());
 
-	if (my == NULL || set_options(my, c) != 0 || mysql_options(my, MYSQL_OPT_NONBLOCK, 0) != 0)
+	return left > 0 ? wait_for_io(my, status, left) : 0;
+}
+
+/*
+ * Opens a fresh session within budget_ms (the connector's non-blocking API, so the budget holds to the
+ * millisecond whatever the server or the network does); CAL_OK or CAL_ERR_UNAVAILABLE, *late (may be NULL)
+ * when the budget ran out. Honours the back-off after a slow failure.
+ */
+static cal_err connect_within(cal_db *db, double budget_ms, bool *late)
+{
+	static const char setup_sql[] = "SET time_zone = '+00:00', sql_mode = '" SQL_MODE "', autocommit = 1";
+	const cal_conf *c = db->conf;
+	double t = now_ms(), deadline = t + budget_ms;
+	unsigned port = c->database_port > 0 && c->database_port <= 65535 ? (unsigned)c->database_port : 0;
+	MYSQL *my = NULL, *ret = NULL;
+	cal_err err = CAL_ERR_UNAVAILABLE;
+	int status, ev, rc = 1;
+
+	if (late != NULL)
+		*late = false;
+	if (db->connect_failed_at > 0 && t - db->connect_failed_at < CONNECT_BACKOFF_MS) {
+		db->last_errno = CR_CONNECTION_ERROR;
+		return CAL_ERR_UNAVAILABLE;
+	}
+	disconnect(db);
+	my = mysql_init(NULL);
+	if (my == NULL || set_options(my, c) != 0) {
+		cal_error("database", "could not prepare a connection (out of memory or bad options)");
 		goto out;
+	}
 	status = mysql_real_connect_start(&ret, my, nonempty(c->database_host), nonempty(c->database_user),
 					  c->database_password, nonempty(c->database_name), port,
 					  nonempty(c->database_socket), 0);
-	while (status != 0) {
-		int left = (int)(t0 + budget_ms - now_ms());
-		int happened = left > 0 ? wait_for_io(my, status, left) : 0;
-
-		if (happened == 0) {
-			late = true;
-			break;
-		}
-		status = mysql_real_connect_cont(&ret, my, happened);
+	while (status != 0 && (ev = wait_until(my, status, deadline)) != 0)
+		status = mysql_real_connect_cont(&ret, my, ev);
+	if (status == 0 && ret != NULL) {
+		status = mysql_real_query_start(&rc, my, setup_sql, sizeof setup_sql - 1);
+		while (status != 0 && (ev = wait_until(my, status, deadline)) != 0)
+			status = mysql_real_query_cont(&rc, my, ev);
 	}
+	if (status != 0) {
+		db->last_errno = CR_CONNECTION_ERROR;
+		cal_error("database", "connect gave up after %.0f ms", budget_ms);
+		if (late != NULL)
+			*late = true;
+		goto out;
+	}
+	if (ret == NULL || rc != 0) {
+		db->last_errno = mysql_errno(my);
+		/* mysql_error() holds host and user but never the password. */
+		cal_error("database", "%s failed: errno %u: %s", ret == NULL ? "connect" : "session setup",
+			  db->last_errno, mysql_error(my));
+		goto out;
+	}
+	snprintf(db->server_version, sizeof db->server_version, "%s", mysql_get_server_info(my));
+	db->my = my;
+	my = NULL;
+	db->connect_failed_at = 0;
+	db->last_used = now_ms();
+	db->last_errno = 0;
+	err = CAL_OK;
+	cal_debug("database", "connected to MariaDB %s", db->server_version);
+out:
+	if (my != NULL) {
+		/* A call given up half-way leaves the protocol mid-exchange: cut the socket before closing. */
+		if (mysql_get_socket(my) >= 0)
+			shutdown(mysql_get_socket(my), SHUT_RDWR);
+		mysql_close(my);
+	}
+	if (err != CAL_OK) {
+		double failed_at = now_ms();
+
+		db->connect_failed_at = failed_at - t >= SLOW_CONNECT_FAILURE_MS ? failed_at : 0;
+		db->server_version[0] = '\0';
+	}
+	return err;
+}
+
+/* Opens a fresh session within database.connect_timeout_ms. */
+static cal_err connect_db(cal_db *db)
+{
+	long ms = db->conf->database_connect_timeout_ms;
+
+	return connect_within(db, ms > 0 ? (double)ms : 2000.0, NULL);
+}
+
+/*
+ * Makes sure a usable session exists before a statement. Inside a transaction whose connection is gone
+ * there is nothing to do but fail: the work done so far is lost and the caller must roll back.
+ */
+static cal_err ensure_connected(cal_db *db)
+{
+	if (db->my == NULL) {
+		if (db->in_tx) {
+			db->last_errno = CR_SERVER_GONE_ERROR;
+			return CAL_ERR_UNAVAILABLE;
+		}
+		return connect_db(db);
+	}
+	if (now_ms() - db->last_used < IDLE_PING_MS)
+		return CAL_OK;
+	if (mysql_ping(db->my) == 0) {
+		db->last_used = now_ms();
+		return CAL_OK;
+	}
+	db->last_errno = mysql_errno(db->my);
+	cal_warn("database", "idle connection is dead (errno %u); reconnecting", db->last_errno);
+	disconnect(db);
+	if (db->in_tx)
+		return CAL_ERR_UNAVAILABLE;
+	return connect_db(db);
+}
+
+cal_err cal_db_ping_within(cal_db *db, double budget_ms, double *latency_ms, bool *timed_out)
+{
+	double t0 = now_ms(), deadline = t0 + budget_ms;
+	bool late = false;
+	cal_err err = CAL_ERR_UNAVAILABLE;
+	int status, ev, rc = 1;
+
+	if (db->my != NULL) {
+		status = mysql_ping_start(&rc, db->my);
+		while (status != 0 && (ev = wait_until(db->my, status, deadline)) != 0)
+			status = mysql_ping_cont(&rc, db->my, ev);
+		if (status != 0) {
+			/* The session is mid-exchange with a server that stopped answering: it cannot be reused. */
+			late = true;
+			cal_warn("database", "ping gave up after %.0f ms; dropping the session", budget_ms);
+			shutdown(mysql_get_socket(db->my), SHUT_RDWR);
+			disconnect(db);
+			goto out;
+		}
+		if (rc == 0) {
+			db->last_used = now_ms();
+			err = CAL_OK;
+			goto out;
+		}
+		db->last_errno = mysql_errno(db->my);
+		disconnect(db);
+	}
+	/* No session, or a dead one (a restarted server): one fresh connect within what is left. */
+	if (!db->in_tx)
+		err = connect_within(db, deadline - now_ms(), &late);
 out:
 	if (latency_ms != NULL)
 		*latency_ms = now_ms() - t0;
 	if (timed_out != NULL)
 		*timed_out = late;
-	if (late)
-		cal_warn("database", "health probe gave up after %.0f ms", budget_ms);
-	else if (my != NULL && ret == NULL)
-		cal_warn("database", "health probe failed: errno %u", mysql_errno(my));
-	/* After a completed connect this sends COM_QUIT on an idle socket; an abandoned one only closes it. */
-	if (my != NULL)
-		mysql_close(my);
-	return !late && ret != NULL ? CAL_OK : CAL_ERR_UNAVAILABLE;
+	return err;
 }
 
 cal_err cal_db_ping(cal_db *db, double *latency_ms)

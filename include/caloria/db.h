@@ -64,13 +64,14 @@ void cal_db_free(cal_db *db);
 /* Connects if needed and pings; CAL_OK or CAL_ERR_UNAVAILABLE. latency_ms may be NULL. */
 cal_err cal_db_ping(cal_db *db, double *latency_ms);
 /*
- * A probe that never waits longer than budget_ms (SPEC §13: /health answers within 100 ms): opens a fresh
- * session with the connector's non-blocking API and gives up when the budget is spent, so a database host
- * that drops packets or a server that stopped answering costs the budget, not the connect timeout. The
- * worker's own session is not touched. CAL_OK, or CAL_ERR_UNAVAILABLE (refused, failed or too slow:
- * *timed_out says which when not NULL). latency_ms (may be NULL): the time the probe took.
+ * cal_db_ping() that never takes longer than budget_ms (SPEC §13: /health answers within 100 ms): the
+ * connector's non-blocking API with a deadline, for the ping of the worker's session and, when there is
+ * none (or it is dead), for one fresh connect, which the worker then keeps. A database host that drops
+ * packets or a server that stopped answering costs the budget, not the connect or query timeout; a session
+ * given up half-way is dropped. CAL_OK or CAL_ERR_UNAVAILABLE; *timed_out (may be NULL) says whether the
+ * budget ran out. latency_ms (may be NULL): the time it took.
  */
-cal_err cal_db_probe(const cal_conf *conf, double budget_ms, double *latency_ms, bool *timed_out);
+cal_err cal_db_ping_within(cal_db *db, double budget_ms, double *latency_ms, bool *timed_out);
 bool cal_db_connected(const cal_db *db);
 
 /* INSERT/UPDATE/DELETE/DDL-free statements. res may be NULL. */

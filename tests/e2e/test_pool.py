@@ -609,16 +609,22 @@ def test_health_in_time_when_the_database_hangs():
         p = Pool(workers=1, database="host = 127.0.0.1\nport = %d\nconnect_timeout_ms = 5000\n"
                  % silent.getsockname()[1])
         took = []
-        for _ in range(5):
+        for i in range(5):
+            # A probe that runs out of time is a slow failure and starts the 500 ms connect back-off, within
+            # which /health answers "unavailable" without trying; after it, the next probe times out again.
+            if i == 3:
+                time.sleep(0.6)
             started = time.time()
             r = p.client.http("GET", "/health")
             took.append(time.time() - started)
             check(r.status == 503, "a database that does not answer is unhealthy: %d %r" % (r.status, r.body[:300]))
             db = r.json()["checks"]["database"]
-            check(db.get("status") == "unhealthy" and db.get("error") == "timeout", "database check: %r" % db)
+            expected = "timeout" if i in (0, 3) else "unavailable"
+            check(db.get("status") == "unhealthy" and db.get("error") == expected,
+                  "database check %d: %r (expected error %s)" % (i, db, expected))
         took.sort()
         check(took[2] < 0.100, "median /health time under 100 ms: %r" % took)
-        check(took[-1] < 1.0, "no /health waited for the connect timeout: %r" % took)
+        check(took[-1] < 0.5, "no /health waited for the 5 s connect timeout: %r" % took)
         live_ok(p.client)
     finally:
         if p is not None:

@@ -1,6 +1,7 @@
 /*
  * A long-lived cal_db handle driven line by line from stdin, for tests that restart the server underneath
- * it (test_db_restart.sh). Commands: "ping", "query", "quit". Each answer is one line:
+ * it (test_db_restart.sh). Commands: "ping", "query", "health" (the 80 ms ping of /health), "quit". Each
+ * answer is one line:
  * "ok <ms>" or "unavailable <ms>" / "error <code> <ms>". The connection comes from CALORIA_TEST_DB_SOCKET
  * (user CALORIA_TEST_DB_USER, default root; password CALORIA_TEST_DB_PASSWORD).
  */
@@ -62,6 +63,9 @@ int main(void)
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strcmp(line, "ping") == 0) {
 			cal_err e = cal_db_ping(db, NULL);
+			answer(e, now_ms() - t0);
+		} else if (strcmp(line, "health") == 0) {
+			cal_err e = cal_db_ping_within(db, 80.0, NULL, NULL);
 			answer(e, now_ms() - t0);
 		} else if (strcmp(line, "query") == 0) {
 			cal_dbrows r;

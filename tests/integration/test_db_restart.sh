@@ -54,6 +54,26 @@ check "ping with the server up ($REPLY_WORD)" "$([ "$REPLY_WORD" = ok ]; echo $?
 ask query
 check "query with the server up ($REPLY_WORD)" "$([ "$REPLY_WORD" = ok ]; echo $?)"
 
+# A server that stops answering (SIGSTOP: the sockets stay open, nothing replies) costs /health's ping its
+# 80 ms budget, with a live session and then without one, instead of the 5 s read or 2 s connect timeout.
+mdb_pid=$(cat "$dir/mysqld.pid")
+ask health
+check "health ping with the server up ($REPLY_WORD)" "$([ "$REPLY_WORD" = ok ]; echo $?)"
+kill -STOP "$mdb_pid"
+ask health
+check "health ping of a hung server gives up in time ($REPLY_WORD, ${REPLY_MS} ms)" \
+	"$([ "$REPLY_WORD" = unavailable ] && below "$REPLY_MS" 100; echo $?)"
+sleep 0.6 # past the back-off that the slow failure started
+ask health
+check "and so does its fresh connect ($REPLY_WORD, ${REPLY_MS} ms)" \
+	"$([ "$REPLY_WORD" = unavailable ] && below "$REPLY_MS" 100; echo $?)"
+kill -CONT "$mdb_pid"
+sleep 0.6
+ask health
+check "health ping recovers once the server answers again ($REPLY_WORD)" "$([ "$REPLY_WORD" = ok ]; echo $?)"
+ask query
+check "and the session it opened serves queries ($REPLY_WORD)" "$([ "$REPLY_WORD" = ok ]; echo $?)"
+
 mdb_stop "$dir"
 ask ping
 check "ping with the server down says unavailable ($REPLY_WORD)" "$([ "$REPLY_WORD" = unavailable ]; echo $?)"

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the database layer that need no server: error classification, the statement label used
  * in logs (never a value), cell parsing, the fast failure against a missing server, and against one that
- * never answers: the connect back-off and the time-boxed health probe.
+ * never answers: the connect back-off and the ping with a deadline that /health uses.
  * db.c is included to reach its static helpers.
  */
 #include "../../src/db.c"
@@ -129,7 +129,7 @@ static int silent_listener(unsigned short *port)
 	return fd;
 }
 
-Test(db_unit, slow_connect_failure_backs_off_and_probe_keeps_its_budget, .init = quiet)
+Test(db_unit, slow_connect_failure_backs_off_and_health_ping_keeps_its_budget, .init = quiet)
 {
 	cal_conf c;
 	cal_db *db;
@@ -144,15 +144,24 @@ Test(db_unit, slow_connect_failure_backs_off_and_probe_keeps_its_budget, .init =
 	c.database_user = (char *)"nobody";
 	c.database_connect_timeout_ms = 1000;
 	c.database_query_timeout_ms = 1000;
+	db = cal_db_new(&c);
 	t0 = now_ms();
-	cr_assert_eq(cal_db_probe(&c, 60.0, &ms, &timed_out), CAL_ERR_UNAVAILABLE);
-	cr_assert(timed_out, "the probe says it gave up");
-	cr_assert_lt(now_ms() - t0, 500.0, "the probe keeps to its budget, not the 1 s connect timeout");
+	cr_assert_eq(cal_db_ping_within(db, 60.0, &ms, &timed_out), CAL_ERR_UNAVAILABLE);
+	cr_assert(timed_out, "the ping says it gave up");
+	cr_assert_lt(now_ms() - t0, 500.0, "the ping keeps to its budget, not the 1 s connect timeout");
 	cr_assert_geq(ms, 55.0, "and reports what it waited (%.1f ms)", ms);
+	cr_assert_gt(db->connect_failed_at, 0, "a connect given up after 60 ms is a slow failure: back-off");
+	t0 = now_ms();
+	cr_assert_eq(cal_db_ping_within(db, 60.0, NULL, &timed_out), CAL_ERR_UNAVAILABLE);
+	cr_assert_lt(now_ms() - t0, 20.0, "within the back-off it answers at once");
+	cal_db_free(db);
+
 	db = cal_db_new(&c);
 	t0 = now_ms();
 	cr_assert_eq(cal_db_ping(db, NULL), CAL_ERR_UNAVAILABLE);
-	cr_assert_geq(now_ms() - t0, 900.0, "an ordinary connect waits for its timeout");
+	ms = now_ms() - t0;
+	cr_assert_geq(ms, 900.0, "an ordinary connect waits for database.connect_timeout_ms (%.1f ms)", ms);
+	cr_assert_lt(ms, 1500.0, "and not longer: the timeout holds in milliseconds (%.1f ms)", ms);
 	cr_assert_gt(db->connect_failed_at, 0, "a slow failure starts the back-off");
 	t0 = now_ms();
 	cr_assert_eq(cal_db_exec(db, "SELECT 1", NULL, 0, NULL), CAL_ERR_UNAVAILABLE);
