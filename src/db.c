@@ -15,6 +15,9 @@
  *    next request: that costs nothing, and a restarted server is used the moment it is back.
  *  - A connection idle for more than IDLE_PING_MS is pinged before use, which finds most dead sessions
  *    before a write is sent and so keeps the blind retry of a write rare.
+ *  - Connects, and the ping /health makes, run through the connector's non-blocking API against a
+ *    deadline (database.connect_timeout_ms, or the caller's budget), so they hold to the millisecond even
+ *    against a host that drops packets; statements use the ordinary blocking calls and the query timeout.
  *
  * SQL parameter values never reach the log (they can hold user text); errors name the statement by its
  * first words only.
