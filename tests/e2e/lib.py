@@ -233,8 +233,9 @@ def rss_kb(pid):
     raise AssertionError("no VmRSS for pid %d" % pid)
 
 
-def wait_for(cond, seconds, what, interval=0.1):
-    """Polls cond() until it is truthy; returns its value or fails naming what was awaited."""
+def wait_for(cond, seconds, what, interval=0.1, retry_on=(OSError, AssertionError, ValueError)):
+    """Polls cond() until it is truthy; returns its value or fails naming what was awaited. Exceptions in
+    retry_on count as "not yet"; any other ends the wait at once."""
     deadline = time.time() + seconds
     last = None
     while time.time() < deadline:
@@ -242,7 +243,7 @@ def wait_for(cond, seconds, what, interval=0.1):
             last = cond()
             if last:
                 return last
-        except (OSError, AssertionError, ValueError) as e:
+        except retry_on as e:
             last = e
         time.sleep(interval)
     raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (seconds, what, last))

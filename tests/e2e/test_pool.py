@@ -23,6 +23,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fcgi_client import FastCGIClient, FastCGIError, parse_cgi  # noqa: E402
+import lib  # noqa: E402
 
 BINARY = os.path.abspath(os.environ.get("CALORIA_FCGI", "./caloria.fcgi"))
 WORKERS = 4
@@ -84,18 +85,9 @@ def children(parent):
     return sorted(pids)
 
 
-def wait_for(cond, seconds, what, interval=0.05):
-    deadline = time.time() + seconds
-    last = None
-    while time.time() < deadline:
-        try:
-            last = cond()
-            if last:
-                return last
-        except (OSError, FastCGIError, ValueError) as e:
-            last = e
-        time.sleep(interval)
-    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (seconds, what, last))
+def wait_for(cond, seconds, what):
+    # A failed check (AssertionError) ends the wait: only the transport may be "not ready yet" here.
+    return lib.wait_for(cond, seconds, what, interval=0.05, retry_on=(OSError, FastCGIError, ValueError))
 
 
 def check(cond, what):
