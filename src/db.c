@@ -474,8 +474,11 @@ cal_err cal_db_ping_within(cal_db *db, double budget_ms, double *latency_ms, boo
 		disconnect(db);
 	}
 	/* No session, or a dead one (a restarted server): one fresh connect within what is left. */
-	if (!db->in_tx)
-		err = connect_within(db, deadline - now_ms(), &late);
+	if (!db->in_tx) {
+		double left = deadline - now_ms(), limit = (double)db->conf->database_connect_timeout_ms;
+
+		err = connect_within(db, limit > 0 && limit < left ? limit : left, &late);
+	}
 out:
 	if (latency_ms != NULL)
 		*latency_ms = now_ms() - t0;
@@ -486,36 +489,11 @@ out:
 
 cal_err cal_db_ping(cal_db *db, double *latency_ms)
 {
-	double t0 = now_ms();
-	cal_err err;
+	const cal_conf *c = db->conf;
+	long connect_ms = c->database_connect_timeout_ms > 0 ? c->database_connect_timeout_ms : 2000;
+	long query_ms = c->database_query_timeout_ms > 0 ? c->database_query_timeout_ms : 5000;
 
-	if (db->my == NULL) {
-		err = ensure_connected(db);
-		if (err != CAL_OK)
-			goto out;
-	}
-	if (mysql_ping(db->my) != 0) {
-		db->last_errno = mysql_errno(db->my);
-		disconnect(db);
-		err = CAL_ERR_UNAVAILABLE;
-		if (db->in_tx)
-			goto out;
-		/* A server restart between requests is normal; one fresh connect decides. */
-		t0 = now_ms();
-		err = connect_db(db);
-		if (err == CAL_OK && mysql_ping(db->my) != 0) {
-			db->last_errno = mysql_errno(db->my);
-			disconnect(db);
-			err = CAL_ERR_UNAVAILABLE;
-		}
-		goto out;
-	}
-	db->last_used = now_ms();
-	err = CAL_OK;
-out:
-	if (latency_ms != NULL)
-		*latency_ms = now_ms() - t0;
-	return err;
+	return cal_db_ping_within(db, (double)(connect_ms + query_ms), latency_ms, NULL);
 }
 
 static MYSQL_STMT *stmt_get(cal_db *db, const char *sql, unsigned *err_no)

@@ -61,10 +61,13 @@ typedef struct cal_dbresult {
 /* Creates the handle; does not connect. The conf must outlive the handle. */
 cal_db *cal_db_new(const cal_conf *conf);
 void cal_db_free(cal_db *db);
-/* Connects if needed and pings; CAL_OK or CAL_ERR_UNAVAILABLE. latency_ms may be NULL. */
+/*
+ * Connects if needed and pings, within database.connect_timeout_ms + query_timeout_ms (cal_db_ping_within);
+ * CAL_OK or CAL_ERR_UNAVAILABLE. latency_ms may be NULL.
+ */
 cal_err cal_db_ping(cal_db *db, double *latency_ms);
 /*
- * cal_db_ping() that never takes longer than budget_ms (SPEC §13: /health answers within 100 ms): the
+ * A ping that never takes longer than budget_ms (SPEC §13: /health answers within 100 ms): the
  * connector's non-blocking API with a deadline, for the ping of the worker's session and, when there is
  * none (or it is dead), for one fresh connect, which the worker then keeps. A database host that drops
  * packets or a server that stopped answering costs the budget, not the connect or query timeout; a session
