@@ -60,6 +60,11 @@ mdb_pid=$(cat "$dir/mysqld.pid")
 ask health
 check "health ping with the server up ($REPLY_WORD)" "$([ "$REPLY_WORD" = ok ]; echo $?)"
 kill -STOP "$mdb_pid"
+# The signal is asynchronous: wait until the kernel shows the server stopped before asking.
+for _ in $(seq 50); do
+	[ "$(awk '{print $3}' "/proc/$mdb_pid/stat" 2>/dev/null)" = T ] && break
+	sleep 0.02
+done
 ask health
 check "health ping of a hung server gives up in time ($REPLY_WORD, ${REPLY_MS} ms)" \
 	"$([ "$REPLY_WORD" = unavailable ] && below "$REPLY_MS" 100; echo $?)"
