@@ -3,15 +3,16 @@
  * workers), the one-request CGI mode, and the crash reporter. Everything a request allocates lives in one
  * arena that is reset after the request; the cal_ctx is created once and freed when the worker leaves.
  *
- * Stopping: the stop signals are blocked while a request is served and let in only while the worker waits
- * for the next connection. There the handler sets a flag and replaces this process's copy of the listening
- * descriptor with /dev/null (dup2 is async-signal-safe); the accept() that SA_RESTART restarts finds a
- * descriptor that is no longer a socket and fails at once, so the loop sees the flag and leaves. Only this
- * process loses the socket: the other workers keep sharing it. Why blocked during a request: libfcgi closes
- * a connection by draining what the client still sends, in a select() that no SA_RESTART restarts, and a
- * close with unread bytes makes the kernel reset the connection, which can throw the response away on its
- * way to the web server (a client saw EPIPE during reloads). FCGX_ShutdownPending() is deliberately not
- * used: libfcgi then makes every read and write of the current request fail.
+ * Stopping: the stop signals are blocked everywhere except in the ppoll() that waits for the listening
+ * socket to become readable; there a stop signal ends the wait, the handler sets a flag, and the loop
+ * leaves. libfcgi itself never runs with a stop signal deliverable, because two of its select() calls,
+ * which no SA_RESTART restarts, turn EINTR into a closed connection: the one after accept() that checks a
+ * Unix-socket client has sent something, and the one that drains a finished connection. Either close
+ * leaves unread bytes, so the kernel resets the connection and the web server (or a client writing its
+ * request) sees EPIPE; that is what reloads under load used to show. Since a sibling may take the
+ * connection first, the listening socket is non-blocking and a lost race is simply another wait.
+ * FCGX_ShutdownPending() is deliberately not used: libfcgi then makes every read and write of the current
+ * request fail.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,8 +52,6 @@
  * that reads it is installed.
  */
 static volatile sig_atomic_t stop_requested;
-static int stop_listen_fd = -1; /* the listening fd to retire on a stop signal */
-static int stop_devnull_fd = -1;
 static int crash_fd = STDERR_FILENO;
 static char crash_altstack[64 * 1024]; /* so a stack overflow can still be reported */
 
@@ -214,28 +214,17 @@ void cal_front_crash_init(void)
 
 static void stop_handler(int sig)
 {
-	int saved = errno;
-
 	(void)sig;
 	stop_requested = 1;
-	if (stop_listen_fd >= 0 && stop_devnull_fd >= 0)
-		(void)dup2(stop_devnull_fd, stop_listen_fd);
-	errno = saved;
 }
 
 /* SIGTERM and SIGUSR1 (and SIGINT unless the pool ignores it for us) mean "finish this request, then go". */
-static int install_stop_handlers(int listen_fd)
+static int install_stop_handlers(void)
 {
 	struct sigaction sa, old;
 	int rc = -1;
 
 	stop_requested = 0;
-	stop_devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (stop_devnull_fd < 0) {
-		cal_error("app", "cannot open /dev/null: %s", strerror(errno));
-		goto out;
-	}
-	stop_listen_fd = listen_fd;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = stop_handler;
 	sa.sa_flags = SA_RESTART;
@@ -310,10 +299,23 @@ static int fcgi_write(void *h, const char *buf, size_t n)
 
 /* ---- the worker loop ---- */
 
-/* Transient accept failures (a client that hung up, a signal) are retried; anything else ends the worker. */
+/*
+ * Transient accept failures (a sibling took the connection, a client that hung up, a signal) are retried;
+ * anything else ends the worker.
+ */
 static bool accept_error_is_transient(int rc)
 {
-	return rc == -EINTR || rc == -ECONNABORTED || rc == -EPROTO || rc == -ECONNRESET;
+	return rc == -EAGAIN || rc == -EINTR || rc == -ECONNABORTED || rc == -EPROTO || rc == -ECONNRESET;
+}
+
+/* Waits until a connection may be waiting; the only place a stop signal is let in (-EINTR then). */
+static int wait_for_connection(int listen_fd, const sigset_t *waiting)
+{
+	struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+
+	if (ppoll(&p, 1, NULL, waiting) < 0)
+		return -errno;
+	return 0;
 }
 
 static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
@@ -321,10 +323,14 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 	const cal_io io = { req, fcgi_getparam, fcgi_read, fcgi_write };
 	long max = ctx->conf.server_max_requests;
 	long served = 0;
-
 	sigset_t stops, waiting;
-	int rc;
+	int flags, rc;
 
+	flags = fcntl(req->listen_sock, F_GETFL);
+	if (flags < 0 || fcntl(req->listen_sock, F_SETFL, flags | O_NONBLOCK) != 0) {
+		cal_error("app", "cannot make the listening socket non-blocking: %s", strerror(errno));
+		return CAL_FRONT_EXIT_FAIL;
+	}
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGUSR1);
@@ -334,9 +340,9 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 	sigdelset(&waiting, SIGUSR1);
 	sigdelset(&waiting, SIGINT);
 	while (!stop_requested) {
-		sigprocmask(SIG_SETMASK, &waiting, NULL); /* a stop signal that came during the request lands here */
-		rc = stop_requested ? -EINTR : FCGX_Accept_r(req);
-		sigprocmask(SIG_BLOCK, &stops, NULL);
+		rc = wait_for_connection(req->listen_sock, &waiting);
+		if (rc == 0)
+			rc = FCGX_Accept_r(req);
 		if (rc < 0) {
 			if (stop_requested)
 				break;
@@ -378,7 +384,7 @@ int cal_front_worker(int listen_fd, const char *config_path)
 	int status = CAL_FRONT_EXIT_SOFTWARE, crashfd = -1;
 	bool have_ctx = false, have_arena = false;
 
-	if (install_stop_handlers(listen_fd) != 0)
+	if (install_stop_handlers() != 0)
 		goto out;
 	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
 		status = CAL_FRONT_EXIT_CONFIG;
@@ -402,10 +408,6 @@ out:
 	if (crashfd >= 0) {
 		cal_front_crash_set_fd(-1);
 		close(crashfd);
-	}
-	if (stop_devnull_fd >= 0) {
-		close(stop_devnull_fd);
-		stop_devnull_fd = -1;
 	}
 	return status;
 }
