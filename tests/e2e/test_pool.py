@@ -134,6 +134,11 @@ class Pool:
             return pids if len(pids) == n and not set(pids) & set(exclude) else None
         return wait_for(ready, seconds, "%d workers (excluding %s)" % (n, sorted(exclude)))
 
+    def wait_ready(self, pid, seconds=START_TIMEOUT):
+        """Until worker pid has logged that it is ready: only then does a crash report reach the log file."""
+        line = '"msg":"worker %d ready"' % pid
+        wait_for(lambda: line in self.log_text(), seconds, "worker %d ready" % pid)
+
     def settled_pids(self, quiet=0.5):
         """The worker set once it has stayed the same (and complete) for `quiet` seconds: a worker that just
         answered its last request before recycling is still alive for a moment."""
@@ -330,6 +335,7 @@ def test_crash_is_logged_and_worker_replaced():
     p = pool()
     before = p.wait_workers(WORKERS)
     victim = before[-1]
+    p.wait_ready(victim)  # a worker that is still starting reports a crash on stderr, not in the log
     os.kill(victim, signal.SIGSEGV)
     p.wait_workers(WORKERS, exclude=[victim])
     wait_for(lambda: '"signal":"SIGSEGV"' in p.log_text(), 10, "the crash report in the log")
