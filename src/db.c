@@ -411,12 +411,24 @@ out:
 	return err;
 }
 
+/*
+ * The configured timeouts. Loading the config keeps both at 1 ms or more; the fallbacks, conf.c's defaults,
+ * are for a conf built by hand.
+ */
+static double connect_timeout_ms(const cal_conf *c)
+{
+	return c->database_connect_timeout_ms > 0 ? (double)c->database_connect_timeout_ms : 2000.0;
+}
+
+static double query_timeout_ms(const cal_conf *c)
+{
+	return c->database_query_timeout_ms > 0 ? (double)c->database_query_timeout_ms : 5000.0;
+}
+
 /* Opens a fresh session within database.connect_timeout_ms. */
 static cal_err connect_db(cal_db *db)
 {
-	long ms = db->conf->database_connect_timeout_ms;
-
-	return connect_within(db, ms > 0 ? (double)ms : 2000.0, NULL);
+	return connect_within(db, connect_timeout_ms(db->conf), NULL);
 }
 
 /*
@@ -475,9 +487,9 @@ cal_err cal_db_ping_within(cal_db *db, double budget_ms, double *latency_ms, boo
 	}
 	/* No session, or a dead one (a restarted server): one fresh connect within what is left. */
 	if (!db->in_tx) {
-		double left = deadline - now_ms(), limit = (double)db->conf->database_connect_timeout_ms;
+		double left = deadline - now_ms(), limit = connect_timeout_ms(db->conf);
 
-		err = connect_within(db, limit > 0 && limit < left ? limit : left, &late);
+		err = connect_within(db, limit < left ? limit : left, &late);
 	}
 out:
 	if (latency_ms != NULL)
@@ -489,11 +501,7 @@ out:
 
 cal_err cal_db_ping(cal_db *db, double *latency_ms)
 {
-	const cal_conf *c = db->conf;
-	long connect_ms = c->database_connect_timeout_ms > 0 ? c->database_connect_timeout_ms : 2000;
-	long query_ms = c->database_query_timeout_ms > 0 ? c->database_query_timeout_ms : 5000;
-
-	return cal_db_ping_within(db, (double)(connect_ms + query_ms), latency_ms, NULL);
+	return cal_db_ping_within(db, connect_timeout_ms(db->conf) + query_timeout_ms(db->conf), latency_ms, NULL);
 }
 
 static MYSQL_STMT *stmt_get(cal_db *db, const char *sql, unsigned *err_no)
