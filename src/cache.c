@@ -161,7 +161,7 @@ static uint64_t shard_bytes_for(size_t len)
 	return ((len - REGION_HDR) / CAL_CACHE_SHARDS) & ~(uint64_t)63u;
 }
 
-size_t cal_cache_region_min_bytes(void)
+static size_t region_min_bytes(void)
 {
 	return REGION_HDR + CAL_CACHE_SHARDS * (size_t)8192;
 }
@@ -486,7 +486,7 @@ static int op_begin(cal_shm *shm, struct op *op, const char *key, size_t klen)
 		return -EINVAL;
 	memset(op, 0, sizeof(*op));
 	op->shm = shm;
-	op->r = cal_shm_region(shm, CAL_SHM_CACHE, &len);
+	op->r = cal_shm_region(shm, &cal_cache_tenant, &len);
 	op->key = key;
 	op->klen = klen;
 	op->h = cal_shm_hash(op->r->seed, key, klen);
@@ -706,7 +706,7 @@ out:
 int cal_cache_flush(cal_shm *shm)
 {
 	size_t len;
-	struct region *r = cal_shm_region(shm, CAL_SHM_CACHE, &len);
+	struct region *r = cal_shm_region(shm, &cal_cache_tenant, &len);
 	int rc;
 
 	for (unsigned i = 0; i < CAL_CACHE_SHARDS; i++) {
@@ -726,7 +726,7 @@ int cal_cache_flush(cal_shm *shm)
 int cal_cache_stats(cal_shm *shm, struct cal_cache_stats *st)
 {
 	size_t len;
-	struct region *r = cal_shm_region(shm, CAL_SHM_CACHE, &len);
+	struct region *r = cal_shm_region(shm, &cal_cache_tenant, &len);
 
 	memset(st, 0, sizeof(*st));
 	for (unsigned i = 0; i < CAL_CACHE_SHARDS; i++) {
@@ -743,14 +743,22 @@ int cal_cache_stats(cal_shm *shm, struct cal_cache_stats *st)
 	return 0;
 }
 
-/* ---- region setup (called by shm.c under its creation lock) ---- */
+/* ---- the region as a tenant of the shared file (shm.c calls these under
+ * its creation lock) ---- */
 
-int cal_cache_region_init(void *base, size_t len)
+/* The cache takes everything the regions before it left. */
+static size_t region_size(size_t total, size_t left)
+{
+	(void)total;
+	return left >= region_min_bytes() ? left : 0;
+}
+
+static int region_init(void *base, size_t len)
 {
 	struct region *r = base;
 	int rc;
 
-	if (len < cal_cache_region_min_bytes())
+	if (len < region_min_bytes())
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	rc = cal_shm_random(r->seed, sizeof(r->seed));
@@ -774,12 +782,12 @@ int cal_cache_region_init(void *base, size_t len)
 	return 0;
 }
 
-int cal_cache_region_check(const void *base, size_t len)
+static int region_check(const void *base, size_t len)
 {
 	const struct region *r = base;
 	struct geom g;
 
-	if (len < cal_cache_region_min_bytes() || r->magic != REGION_MAGIC || r->nshards != CAL_CACHE_SHARDS ||
+	if (len < region_min_bytes() || r->magic != REGION_MAGIC || r->nshards != CAL_CACHE_SHARDS ||
 	    r->nclasses != NCLASS || r->shard_bytes != shard_bytes_for(len))
 		return -EINVAL;
 	geometry(r->shard_bytes, &g);
@@ -791,6 +799,9 @@ int cal_cache_region_check(const void *base, size_t len)
 	}
 	return 0;
 }
+
+const cal_shm_tenant cal_cache_tenant = {
+	.name = "cache", .size = region_size, .init = region_init, .check = region_check};
 
 struct json_object *cal_cache_get_json(cal_shm *shm, struct cal_arena *a, const char *key, int want_object, char **raw,
 				       size_t *rawlen)

@@ -101,7 +101,7 @@ static struct region *region(cal_shm *shm)
 {
 	size_t len;
 
-	return cal_shm_region(shm, CAL_SHM_METRICS, &len);
+	return cal_shm_region(shm, &cal_metrics_tenant, &len);
 }
 
 static void inc(_Atomic uint64_t *p, uint64_t n)
@@ -573,14 +573,17 @@ char *cal_metrics_json(cal_shm *shm, double uptime_s)
 	return sb_finish(&b);
 }
 
-/* ---- region setup (shm.c, under its creation lock) ---- */
+/* ---- the region as a tenant of the shared file (shm.c, under its
+ * creation lock) ---- */
 
-size_t cal_metrics_region_bytes(void)
+static size_t region_size(size_t total, size_t left)
 {
+	(void)total;
+	(void)left;
 	return sizeof(struct region);
 }
 
-int cal_metrics_region_init(void *base, size_t len)
+static int region_init(void *base, size_t len)
 {
 	struct region *m = base;
 
@@ -595,7 +598,7 @@ int cal_metrics_region_init(void *base, size_t len)
 	return 0;
 }
 
-int cal_metrics_region_check(const void *base, size_t len)
+static int region_check(const void *base, size_t len)
 {
 	const struct region *m = base;
 
@@ -604,3 +607,6 @@ int cal_metrics_region_check(const void *base, size_t len)
 		return -EINVAL;
 	return 0;
 }
+
+const cal_shm_tenant cal_metrics_tenant = {
+	.name = "metrics", .size = region_size, .init = region_init, .check = region_check};

@@ -58,7 +58,7 @@ struct key {
 
 /* ---- layout ---- */
 
-size_t cal_ratelimit_region_bytes(size_t total)
+static size_t region_bytes(size_t total)
 {
 	size_t want = total / 16; /* 64 MiB file: 4 MiB, ~14,000 keys */
 
@@ -276,7 +276,7 @@ static int check(cal_shm *shm, const char *cls, const char *key, unsigned limit,
 		 unsigned *retry, int count_it)
 {
 	size_t len;
-	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
+	struct region *r = cal_shm_region(shm, &cal_ratelimit_tenant, &len);
 	struct stripe *s;
 	struct entry *e, *victim = NULL;
 	struct key k;
@@ -351,7 +351,7 @@ int cal_ratelimit_peek(cal_shm *shm, const char *class_name, const char *key, un
 int cal_ratelimit_reset(cal_shm *shm, const char *class_name, const char *key)
 {
 	size_t len;
-	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
+	struct region *r = cal_shm_region(shm, &cal_ratelimit_tenant, &len);
 	struct stripe *s;
 	struct entry *e;
 	struct key k;
@@ -374,7 +374,7 @@ int cal_ratelimit_reset(cal_shm *shm, const char *class_name, const char *key)
 int cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st)
 {
 	size_t len;
-	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
+	struct region *r = cal_shm_region(shm, &cal_ratelimit_tenant, &len);
 
 	memset(st, 0, sizeof(*st));
 	for (unsigned i = 0; i < STRIPES; i++) {
@@ -388,14 +388,21 @@ int cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st)
 	return 0;
 }
 
-/* ---- region setup (shm.c, under its creation lock) ---- */
+/* ---- the region as a tenant of the shared file (shm.c, under its
+ * creation lock) ---- */
 
-int cal_ratelimit_region_init(void *base, size_t len)
+static size_t region_size(size_t total, size_t left)
+{
+	(void)left;
+	return region_bytes(total);
+}
+
+static int region_init(void *base, size_t len)
 {
 	struct region *r = base;
 	int rc;
 
-	if (len < cal_ratelimit_region_bytes(0))
+	if (len < region_bytes(0))
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	rc = cal_shm_random(r->seed, sizeof(r->seed));
@@ -416,12 +423,15 @@ int cal_ratelimit_region_init(void *base, size_t len)
 	return 0;
 }
 
-int cal_ratelimit_region_check(const void *base, size_t len)
+static int region_check(const void *base, size_t len)
 {
 	const struct region *r = base;
 
-	if (len < cal_ratelimit_region_bytes(0) || r->magic != REGION_MAGIC || r->nstripes != STRIPES ||
+	if (len < region_bytes(0) || r->magic != REGION_MAGIC || r->nstripes != STRIPES ||
 	    r->stripe_bytes != stripe_bytes_for(len) || r->per_stripe != per_stripe_for(len))
 		return -EINVAL;
 	return 0;
 }
+
+const cal_shm_tenant cal_ratelimit_tenant = {
+	.name = "rate-limit", .size = region_size, .init = region_init, .check = region_check};

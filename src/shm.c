@@ -1,7 +1,9 @@
 /*
  * shm.c — owns the shared memory-mapped file: its header, the placement of
- * the metrics, rate-limit and cache regions, safe creation and replacement,
- * the robust-mutex helpers and the keyed hash the regions use.
+ * its tenants' regions, safe creation and replacement, the robust-mutex
+ * helpers and the keyed hash the regions use.  The tenants (cal_shm_tenants,
+ * shmtenants.c) describe their own regions; this file only walks the list,
+ * so the modules living in the file depend on it and never the reverse.
  *
  * Creation runs under flock(2) on "<path>.lock" so two processes starting at
  * once do not both initialise.  A fresh file is built under a temporary name
@@ -24,9 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "caloria/cache.h"
-#include "caloria/metrics.h"
-#include "caloria/ratelimit.h"
 #include "caloria/shm.h"
 
 #define HDR_BYTES 4096u
@@ -38,8 +37,10 @@ struct shm_hdr {
 	uint32_t version;
 	uint32_t hdr_bytes;
 	uint64_t total;
-	uint64_t off[CAL_SHM_REGION__MAX];
-	uint64_t len[CAL_SHM_REGION__MAX];
+	uint32_t ntenants;
+	uint32_t pad;
+	uint64_t off[CAL_SHM_TENANTS_MAX];
+	uint64_t len[CAL_SHM_TENANTS_MAX];
 	char boot_id[48]; /* a file from a previous boot has stale lock owners */
 	int64_t created;
 	uint64_t check;
@@ -50,7 +51,8 @@ struct cal_shm {
 	unsigned char *base;
 	size_t size;
 	struct shm_hdr *hdr;
-	const char *recreated; /* static string: why the file was replaced */
+	const char *recreated; /* why the file was replaced: static or why[] */
+	char why[96];
 };
 
 /* Fixed key for the header checksum: it detects damage, not forgery. */
@@ -229,11 +231,19 @@ int64_t cal_shm_created(cal_shm *shm)
 	return shm->hdr->created;
 }
 
-void *cal_shm_region(cal_shm *shm, enum cal_shm_region r, size_t *len)
+void *cal_shm_region(cal_shm *shm, const cal_shm_tenant *t, size_t *len)
 {
+	/* A handful of pointer compares: cheaper than anything it would save. */
+	for (int i = 0; i < cal_shm_tenants_count; i++) {
+		if (cal_shm_tenants[i] != t)
+			continue;
+		if (len != NULL)
+			*len = (size_t)shm->hdr->len[i];
+		return shm->base + shm->hdr->off[i];
+	}
 	if (len != NULL)
-		*len = (size_t)shm->hdr->len[r];
-	return shm->base + shm->hdr->off[r];
+		*len = 0;
+	return NULL;
 }
 
 const char *cal_shm_recreated(const cal_shm *shm)
@@ -248,22 +258,27 @@ size_t cal_shm_size(const cal_shm *shm)
 
 /* ---- layout, validation, creation ---- */
 
-/* Region placement is a pure function of the size, so validation can
- * recompute it and refuse a header that disagrees. */
-static int layout(size_t total, uint64_t off[], uint64_t len[])
+/* Region placement is a pure function of the size (each tenant's size()
+ * must be), so validation can recompute it and refuse a header that
+ * disagrees.  Regions follow the header in table order, page-aligned. */
+static int layout(size_t total, uint64_t off[CAL_SHM_TENANTS_MAX], uint64_t len[CAL_SHM_TENANTS_MAX])
 {
 	size_t pos = HDR_BYTES;
 
-	len[CAL_SHM_METRICS] = PAGE_ALIGN(cal_metrics_region_bytes());
-	len[CAL_SHM_RATELIMIT] = PAGE_ALIGN(cal_ratelimit_region_bytes(total));
-	for (int r = 0; r < CAL_SHM_CACHE; r++) {
-		off[r] = pos;
-		pos += len[r];
-	}
-	if (pos >= total || total - pos < cal_cache_region_min_bytes())
+	memset(off, 0, CAL_SHM_TENANTS_MAX * sizeof(off[0]));
+	memset(len, 0, CAL_SHM_TENANTS_MAX * sizeof(len[0]));
+	if (cal_shm_tenants_count < 1 || cal_shm_tenants_count > CAL_SHM_TENANTS_MAX || total <= pos)
 		return -EINVAL;
-	off[CAL_SHM_CACHE] = pos;
-	len[CAL_SHM_CACHE] = total - pos;
+	for (int i = 0; i < cal_shm_tenants_count; i++) {
+		size_t left = total - pos;
+		size_t want = cal_shm_tenants[i]->size(total, left);
+
+		if (want == 0 || want > left || PAGE_ALIGN(want) > left)
+			return -EINVAL;
+		off[i] = pos;
+		len[i] = PAGE_ALIGN(want);
+		pos += len[i];
+	}
 	return 0;
 }
 
@@ -286,11 +301,12 @@ static uint64_t hdr_checksum(const struct shm_hdr *h)
 	return cal_shm_hash(hdr_key, h, offsetof(struct shm_hdr, check));
 }
 
-/* Why a mapped file cannot be used, or NULL when it can. */
-static const char *hdr_problem(const unsigned char *base, size_t total)
+/* Why a mapped file cannot be used (a static string or buf), or NULL when
+ * it can. */
+static const char *hdr_problem(const unsigned char *base, size_t total, char *buf, size_t buflen)
 {
 	const struct shm_hdr *h = (const void *)base;
-	uint64_t off[CAL_SHM_REGION__MAX], len[CAL_SHM_REGION__MAX];
+	uint64_t off[CAL_SHM_TENANTS_MAX], len[CAL_SHM_TENANTS_MAX];
 	char boot[48];
 
 	if (h->magic != CAL_SHM_MAGIC)
@@ -304,15 +320,17 @@ static const char *hdr_problem(const unsigned char *base, size_t total)
 	read_boot_id(boot);
 	if (memcmp(boot, h->boot_id, sizeof(boot)) != 0)
 		return "file is from a previous boot";
-	if (layout(total, off, len) != 0 || memcmp(off, h->off, sizeof(off)) != 0 ||
-	    memcmp(len, h->len, sizeof(len)) != 0)
+	if (layout(total, off, len) != 0 || h->ntenants != (uint32_t)cal_shm_tenants_count ||
+	    memcmp(off, h->off, sizeof(off)) != 0 || memcmp(len, h->len, sizeof(len)) != 0)
 		return "region layout differs";
-	if (cal_metrics_region_check(base + off[CAL_SHM_METRICS], len[CAL_SHM_METRICS]) != 0)
-		return "metrics region corrupt";
-	if (cal_ratelimit_region_check(base + off[CAL_SHM_RATELIMIT], len[CAL_SHM_RATELIMIT]) != 0)
-		return "rate-limit region corrupt";
-	if (cal_cache_region_check(base + off[CAL_SHM_CACHE], len[CAL_SHM_CACHE]) != 0)
-		return "cache region corrupt";
+	for (int i = 0; i < cal_shm_tenants_count; i++) {
+		const cal_shm_tenant *t = cal_shm_tenants[i];
+
+		if (t->check(base + off[i], len[i]) != 0) {
+			snprintf(buf, buflen, "%s region corrupt", t->name);
+			return buf;
+		}
+	}
 	return NULL;
 }
 
@@ -323,14 +341,11 @@ static int init_mapping(unsigned char *base, size_t total)
 
 	memset(h, 0, sizeof(*h));
 	rc = layout(total, h->off, h->len);
-	if (rc == 0)
-		rc = cal_metrics_region_init(base + h->off[CAL_SHM_METRICS], h->len[CAL_SHM_METRICS]);
-	if (rc == 0)
-		rc = cal_ratelimit_region_init(base + h->off[CAL_SHM_RATELIMIT], h->len[CAL_SHM_RATELIMIT]);
-	if (rc == 0)
-		rc = cal_cache_region_init(base + h->off[CAL_SHM_CACHE], h->len[CAL_SHM_CACHE]);
+	for (int i = 0; rc == 0 && i < cal_shm_tenants_count; i++)
+		rc = cal_shm_tenants[i]->init(base + h->off[i], h->len[i]);
 	if (rc != 0)
 		return rc;
+	h->ntenants = (uint32_t)cal_shm_tenants_count;
 	h->version = CAL_SHM_VERSION;
 	h->hdr_bytes = HDR_BYTES;
 	h->total = total;
@@ -344,7 +359,7 @@ static int init_mapping(unsigned char *base, size_t total)
 }
 
 /* Map an existing file if it is a valid Caloria file of this size. */
-static unsigned char *map_existing(const char *path, size_t total, const char **why)
+static unsigned char *map_existing(const char *path, size_t total, const char **why, char *buf, size_t buflen)
 {
 	struct stat st;
 	unsigned char *base = NULL;
@@ -370,7 +385,7 @@ static unsigned char *map_existing(const char *path, size_t total, const char **
 		*why = "cannot map existing file";
 		goto out;
 	}
-	*why = hdr_problem(base, total);
+	*why = hdr_problem(base, total, buf, buflen);
 	if (*why != NULL) {
 		munmap(base, total);
 		base = NULL;
@@ -493,7 +508,7 @@ int cal_shm_open(cal_shm **out, const char *path, size_t size_bytes, char *err, 
 		rc = lfd;
 		goto out;
 	}
-	base = map_existing(path, total, &why);
+	base = map_existing(path, total, &why, shm->why, sizeof(shm->why));
 	if (base == NULL) {
 		rc = create_fresh(path, total, &base, err, errlen);
 		if (rc != 0)

@@ -73,9 +73,8 @@ int cal_cache_flush(cal_shm *shm);
 
 int cal_cache_stats(cal_shm *shm, struct cal_cache_stats *st);
 
-/* Used by shm.c to lay out and validate the cache region. */
-size_t cal_cache_region_min_bytes(void);
-int cal_cache_region_init(void *base, size_t len);
-int cal_cache_region_check(const void *base, size_t len);
+/* The cache region as a tenant of the shared file: it takes what the
+ * regions before it leave (cal_shm_tenants lists it last). */
+extern const cal_shm_tenant cal_cache_tenant;
 
 #endif /* CALORIA_CACHE_H */

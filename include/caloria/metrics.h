@@ -45,9 +45,7 @@ int cal_metrics_api_counts(cal_shm *shm, const char *provider, unsigned long lon
 char *cal_metrics_json(cal_shm *shm, double uptime_s);
 char *cal_metrics_prometheus(cal_shm *shm);
 
-/* Used by shm.c to lay out and validate the region. */
-size_t cal_metrics_region_bytes(void);
-int cal_metrics_region_init(void *base, size_t len);
-int cal_metrics_region_check(const void *base, size_t len);
+/* The metrics region as a tenant of the shared file. */
+extern const cal_shm_tenant cal_metrics_tenant;
 
 #endif /* CALORIA_METRICS_H */

@@ -54,9 +54,7 @@ struct cal_ratelimit_stats {
 
 int cal_ratelimit_stats(cal_shm *shm, struct cal_ratelimit_stats *st);
 
-/* Used by shm.c to lay out and validate the region. */
-size_t cal_ratelimit_region_bytes(size_t total);
-int cal_ratelimit_region_init(void *base, size_t len);
-int cal_ratelimit_region_check(const void *base, size_t len);
+/* The limiter region as a tenant of the shared file. */
+extern const cal_shm_tenant cal_ratelimit_tenant;
 
 #endif /* CALORIA_RATELIMIT_H */

@@ -19,6 +19,7 @@
 
 #include "shm_fixture.h"
 #include "../../src/cache.c"
+#include "caloria/metrics.h"
 
 #define SIZE ((size_t)4 << 20)
 
@@ -77,7 +78,7 @@ cache_region(void)
 {
 	size_t len;
 
-	return cal_shm_region(shm, CAL_SHM_CACHE, &len);
+	return cal_shm_region(shm, &cal_cache_tenant, &len);
 }
 
 static uint64_t
@@ -496,8 +497,8 @@ Test(cache, other_size_is_recreated)
 Test(cache, corrupt_cache_region_is_recreated)
 {
 	size_t len;
-	unsigned char *r = cal_shm_region(shm, CAL_SHM_CACHE, &len);
-	off_t off = r - (unsigned char *)cal_shm_region(shm, CAL_SHM_METRICS,
+	unsigned char *r = cal_shm_region(shm, &cal_cache_tenant, &len);
+	off_t off = r - (unsigned char *)cal_shm_region(shm, &cal_metrics_tenant,
 	    &len) + 4096;
 
 	scribble(off, "XXXXXXXX", 8); /* the cache region's magic */

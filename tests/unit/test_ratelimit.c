@@ -245,7 +245,7 @@ Test(ratelimit, window_change_resets_key)
  */
 Test(ratelimit, slots_are_reused_and_counted)
 {
-	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, NULL);
+	struct region *r = cal_shm_region(shm, &cal_ratelimit_tenant, NULL);
 	struct cal_ratelimit_stats st;
 	uint64_t expected = 0;
 	char k[48];
@@ -277,7 +277,7 @@ Test(ratelimit, slots_are_reused_and_counted)
 Test(ratelimit, dead_owner_is_recovered)
 {
 	size_t len;
-	struct region *r = cal_shm_region(shm, CAL_SHM_RATELIMIT, &len);
+	struct region *r = cal_shm_region(shm, &cal_ratelimit_tenant, &len);
 	struct key k;
 	unsigned retry;
 	int status;
