@@ -32,7 +32,8 @@ enum {
 enum {
 	CAL_FOOD_RECIPE = 1u << 0,    /* a row of recipes.csv, not of SR24 */
 	CAL_FOOD_LIQUID = 1u << 1,    /* a drink: ml convert to grams at density ~1 */
-	CAL_FOOD_ALCOHOLIC = 1u << 2  /* alcohol adds 7 kcal/g beyond 4p + 4c + 9f */
+	CAL_FOOD_ALCOHOLIC = 1u << 2, /* alcohol adds 7 kcal/g beyond 4p + 4c + 9f */
+	CAL_FOOD_HAS_MILK = 1u << 3   /* made with milk: "licuado con leche" does not add the milk again */
 };
 
 typedef struct cal_food_measure {
@@ -86,6 +87,13 @@ const cal_food_alias *cal_fooddb_alias(const cal_fooddb *db, const char *folded,
 const cal_food_alias *cal_fooddb_alias_at(const cal_fooddb *db, size_t i);
 /* True when the folded word occurs in some alias name: lets the parser prune candidates early. */
 bool cal_fooddb_has_word(const cal_fooddb *db, const char *word, size_t len);
+/*
+ * The alias word closest to a word the vocabulary lacks (a typo): edit distance (insertions, deletions,
+ * substitutions, swaps of neighbours) at most maxdist. Returns the distance and the word in *out and *outlen,
+ * or -1 when none is that close or two different words tie (an ambiguous typo is not guessed).
+ */
+int cal_fooddb_near_word(const cal_fooddb *db, const char *word, size_t len, int maxdist, const char **out,
+			 size_t *outlen);
 /* Most words in one alias name (bounds the parser's match window). */
 size_t cal_fooddb_max_alias_words(const cal_fooddb *db);
 

@@ -25,6 +25,7 @@ typedef struct cal_food_item {
 	bool explicit_qty;     /* the user gave a quantity */
 	const char *ref;       /* "ndb:01123" or "recipe:milanesa"; NULL when unmatched */
 	bool approx;           /* grams rest on a guessed density (ml or cup of a food without cup data) */
+	const char *assumed;   /* what the reader assumed, shown to the user ("milaneza → milanesa"); or NULL */
 } cal_food_item;
 
 typedef struct cal_food_analysis {

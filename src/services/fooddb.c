@@ -40,6 +40,13 @@ typedef struct slot {
 	uint32_t idx;
 } slot;
 
+/* One word of the alias vocabulary for typo matching: its letters as a bit set prune most comparisons. */
+typedef struct vword {
+	const char *w;
+	uint32_t len;
+	uint32_t letters;
+} vword;
+
 typedef struct htab {
 	slot *slots;
 	size_t cap; /* power of two */
@@ -59,6 +66,9 @@ struct cal_fooddb {
 	htab by_ndb, by_alias, by_recipe, vocab;
 	size_t max_words;
 	size_t outliers;
+	vword *vwords;             /* the vocabulary sorted by length, for cal_fooddb_near_word */
+	size_t nvwords;
+	size_t vlen_start[65];     /* first vword of each length (lengths ≥ 64 are never typo-matched) */
 };
 
 typedef struct loader {
@@ -491,6 +501,8 @@ static unsigned classify(const char *desc, const cal_food_measure *m, size_t nm)
 	}
 	if ((strstr(desc, "juice") != NULL || strstr(desc, "Juice") != NULL) && strstr(desc, "concentrate") == NULL)
 		flags |= CAL_FOOD_LIQUID;
+	if (strstr(desc, "milk") != NULL || strstr(desc, "Milk") != NULL)
+		flags |= CAL_FOOD_HAS_MILK;
 	for (size_t i = 0; i < nm; i++) {
 		if (strstr(m[i].desc, "fl oz") != NULL)
 			flags |= CAL_FOOD_LIQUID;
@@ -717,6 +729,8 @@ static void load_recipe_row(loader *ld, field *fs, size_t n, recipe_acc **acc, s
 		r->liquid_g += grams;
 	if (ing->flags & CAL_FOOD_ALCOHOLIC)
 		db->foods[fi].flags |= CAL_FOOD_ALCOHOLIC;
+	if (has_prefix_ci(ing->description, "milk"))
+		db->foods[fi].flags |= CAL_FOOD_HAS_MILK;
 }
 
 static void finish_recipes(loader *ld, recipe_acc *acc)
@@ -910,6 +924,109 @@ static void load_aliases(loader *ld, char *buf, size_t len)
 	(void)each_csv_row(ld, buf, len, alias_header, 6, alias_row, NULL);
 }
 
+/* ---- typo matching ---------------------------------------------------------------------------------- */
+
+static uint32_t letter_set(const char *w, size_t len)
+{
+	uint32_t m = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] >= 'a' && w[i] <= 'z')
+			m |= 1u << (w[i] - 'a');
+		else
+			m |= 1u << 26; /* digits share one bit */
+	}
+	return m;
+}
+
+static int vword_cmp(const void *a, const void *b)
+{
+	const vword *x = a, *y = b;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void build_vwords(cal_fooddb *db)
+{
+	db->vwords = cal_reallocarray(NULL, db->vocab.n ? db->vocab.n : 1, sizeof *db->vwords);
+	db->nvwords = 0;
+	for (size_t i = 0; i < db->vocab.cap; i++) {
+		const slot *sl = &db->vocab.slots[i];
+		if (sl->key == NULL || sl->len >= 64)
+			continue;
+		db->vwords[db->nvwords++] = (vword){ sl->key, sl->len, letter_set(sl->key, sl->len) };
+	}
+	qsort(db->vwords, db->nvwords, sizeof *db->vwords, vword_cmp);
+	size_t k = 0;
+	for (size_t len = 0; len <= 64; len++) {
+		while (k < db->nvwords && db->vwords[k].len < len)
+			k++;
+		db->vlen_start[len] = k;
+	}
+}
+
+/* Optimal string alignment distance, giving up (returning max + 1) once every path exceeds max. */
+static int osa_distance(const char *a, size_t la, const char *b, size_t lb, int max)
+{
+	int d[3][66];
+	int *pp = d[0], *prev = d[1], *cur = d[2];
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int best = cur[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int v = prev[j - 1] + cost;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > max)
+			return max + 1;
+		int *t = pp;
+		pp = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[lb];
+}
+
+int cal_fooddb_near_word(const cal_fooddb *db, const char *word, size_t len, int maxdist, const char **out,
+			 size_t *outlen)
+{
+	if (len == 0 || len >= 62 || maxdist < 1)
+		return -1;
+	uint32_t mask = letter_set(word, len);
+	int best = maxdist + 1;
+	const vword *found = NULL;
+	bool tie = false;
+	size_t lo = len > (size_t)maxdist ? len - (size_t)maxdist : 0;
+	size_t hi = len + (size_t)maxdist + 1 > 64 ? 64 : len + (size_t)maxdist + 1;
+	for (size_t k = db->vlen_start[lo]; k < db->vlen_start[hi]; k++) {
+		const vword *v = &db->vwords[k];
+		/* One edit changes at most two letters of the set; a swap none. */
+		if (__builtin_popcount(v->letters ^ mask) > 2 * best)
+			continue;
+		int dist = osa_distance(word, len, v->w, v->len, best);
+		if (dist < best) {
+			best = dist;
+			found = v;
+			tie = false;
+		} else if (dist == best && found != NULL) {
+			tie = true;
+		}
+	}
+	if (found == NULL || tie)
+		return -1;
+	*out = found->w;
+	*outlen = found->len;
+	return best;
+}
+
 /* ---- public API ------------------------------------------------------------------------------------- */
 
 cal_err cal_fooddb_load_paths(const char *tsv_path, const char *aliases_path, const char *recipes_path,
@@ -958,6 +1075,7 @@ cal_err cal_fooddb_load_paths(const char *tsv_path, const char *aliases_path, co
 	}
 	for (size_t i = 0; i < db->nfoods; i++)
 		db->foods[i].measures = db->foods[i].nmeasures ? db->measures + db->mstart[i] : NULL;
+	build_vwords(db);
 	free(db->mstart);
 	db->mstart = NULL;
 	*out = db;
@@ -999,6 +1117,7 @@ void cal_fooddb_free(cal_fooddb *db)
 	free(db->measures);
 	free(db->mstart);
 	free(db->aliases);
+	free(db->vwords);
 	free(db);
 }
 

@@ -4,32 +4,40 @@
  *
  * The text is first cut into tokens (folded words, numbers, hard separators such as , ; + & and new
  * lines). Then each run between hard separators is read left to right; at every word the longest alias
- * match is tried first, so connector words that belong to a dish ("café con leche", "mac and cheese")
- * stay inside it, and only then do "y", "e", "con", "and", "with" split items ("milanesa con puré" is two
- * items because no alias spans it). Before a food the reader accepts a quantity (digits, decimals with
- * '.' or ',', fractions, ½ ¼ ¾, number words) and a unit, optionally followed by "de"/"of".
+ * match is tried first, so a dish named by its parts ("café con leche", "mac and cheese", "empanada de
+ * humita") stays one item, and only then do "y", "e", "con", "and", "with" split items. Before a food the
+ * reader accepts a quantity (digits, decimals with '.' or ',', fractions, ½ ¼ ¾, number words), a size
+ * word and a unit, optionally followed by "de"/"of"; after a food it accepts the same amount ("queso 50 g",
+ * "una leche de 250 ml", "coffee 2 cups") and size words ("una pizza grande"), which then replace the
+ * default portion. An article before a number is only an article ("a 16 oz steak"); a size word that
+ * starts an alias is part of a name ("a big mac").
+ *
+ * What follows a matched food X:
+ *  - "de Y" (Y a food, no quantity) is X's filling or flavour ("empanada de carne", "helado de chocolate"):
+ *    Y is part of X's weight and is not counted again — unless Y alone weighs in more than X would
+ *    ("sándwich de milanesa"), then both count. Fillings joined by "y" stay fillings ("de jamón y queso").
+ *  - "con Y" / "with Y" is a new item, but a topping of bread, eggs or yogurt gets a topping's portion
+ *    (palta on toast ≈ 30 g, see foodportion.c), and milk added to something made with milk ("licuado de
+ *    frutilla con leche") is not counted twice.
  *
  * Matching folds plurals and diminutives per word (huevos → huevo, limones → limon, tostadita → tostada,
  * cafecito → cafe); a variant is only tried when the alias vocabulary contains it, which keeps the number
- * of hash lookups small.
+ * of hash lookups small. A word of 5+ letters the vocabulary lacks may be a typo: at the start of an item it
+ * is read as the closest vocabulary word within edit distance 1 (2 for 8+ letters), never for shorter
+ * words, and the item says what was assumed ("milaneza → milanesa").
  *
- * Words that match nothing: right after a food they are taken as its description ("pollo grillado") and
- * ignored; elsewhere a run of them becomes an unmatched item only if it holds a content word — at least
- * three letters and not in the stop-word list below (articles, prepositions, meal names, "comí", "hoy",
- * "mucho", "amor" …), so "con mucho amor" or "hoy al mediodía comí" add nothing.
+ * Words that match nothing: right after a food they are taken as its description ("pollo grillado");
+ * elsewhere a run of them becomes an unmatched item only if it holds a content word — at least three
+ * letters and not in the stop-word list below (articles, prepositions, meal names, "comí", "hoy", "mucho",
+ * "amor" …), so "con mucho amor" or "hoy al mediodía comí" add nothing. A content word after a food that is
+ * not a known cooking or style word means the item may be something else: it lowers the confidence.
  *
- * Units → grams: g, kg, oz, lb exact; ml and l through the food's density (cup_g / 240 when the alias gives
- * cup_g, else an SR24 cup measure / 240, else 1 for drinks; a guessed density for a solid marks the item
- * approximate); cup from cup_g or an SR24 cup measure, else 240 ml for drinks, else the item is refused
- * (unmatched, "cup of what weight?"); tbsp/tsp/fl oz from SR24 measures or 15/5/29.57 ml; slice from an
- * SR24 slice measure or the default portion; glass 250 ml; can and bottle from an SR24 can/bottle measure,
- * else 355/500 ml; handful 30 g; serving, plate,
- * unit, piece = the alias's default portion (a plate is one serving of that dish: portions in aliases.csv
- * are already plate-sized for dishes). Size words ("grande", "small") are read and ignored.
- *
- * Confidence (SPEC §7.1): each matched item weighs 1.0 with an explicit quantity, 0.8 with the default
- * portion, 0.6 when its grams rest on a guessed density; the sum is divided by the number of items
- * (matched or not), so unmatched items pull it down; 0 when nothing matched.
+ * Confidence (SPEC §7.1) is what the reply relies on to ask instead of logging silently: per matched item
+ * 1.0 with an explicit weight or volume, 0.95 with a count or a container, 0.85 for the default portion of
+ * a countable food (an egg, a slice, a can) and 0.45 for the default portion of food eaten in amounts that
+ * vary widely (a plate of pasta, a steak, a salad); at most 0.6 when the grams rest on a guessed density
+ * and at most 0.45 after a typo or unknown words in the item. The meal's confidence is the kcal-weighted
+ * mean over matched items, at most 0.45 when some item could not be matched; 0 when nothing matched.
  */
 #include "config.h"
 
@@ -40,6 +48,7 @@
 #include <string.h>
 
 #include "caloria/foodparse.h"
+#include "caloria/foodportion.h"
 
 #define MAX_TOKENS 1024
 #define MAX_VARIANTS 4
@@ -49,6 +58,8 @@
 #define MAX_QTY 1000.0
 #define UNMATCHED_NAME_MAX 80
 #define MAX_CONTENT_WORD 31   /* longer "words" are noise, not food */
+#define FILLING_MAX_RATIO 1.5 /* "X de Y": Y is X's filling unless Y's portion has 1.5× X's kcal */
+#define CONF_GUESS 0.45       /* below the 0.5 threshold: the reply asks */
 
 typedef enum tkind { T_WORD, T_NUM, T_SEP } tkind;
 
@@ -62,63 +73,65 @@ typedef struct tok {
 	bool frac;            /* T_NUM that was a fraction below 1 (1/2, ½) */
 	size_t nvar;          /* alias-vocabulary variants of the word, computed on first use */
 	bool var_done;
+	bool typo;            /* var[0] is the vocabulary word nearest to a word the vocabulary lacks */
 	const char *var[MAX_VARIANTS];
 	size_t varlen[MAX_VARIANTS];
 } tok;
 
-typedef enum unit_kind {
-	U_NONE, U_G, U_KG, U_OZ, U_LB, U_ML, U_L, U_CUP, U_TBSP, U_TSP, U_SLICE, U_SERVING, U_PLATE, U_GLASS,
-	U_CAN, U_BOTTLE, U_UNIT, U_HANDFUL, U_FLOZ, U__MAX
-} unit_kind;
-
-static const char *const unit_name[U__MAX] = {
-	[U_NONE] = "unit", [U_G] = "g", [U_KG] = "kg", [U_OZ] = "oz", [U_LB] = "lb", [U_ML] = "ml", [U_L] = "l",
-	[U_CUP] = "cup", [U_TBSP] = "tbsp", [U_TSP] = "tsp", [U_SLICE] = "slice", [U_SERVING] = "serving",
-	[U_PLATE] = "plate", [U_GLASS] = "glass", [U_CAN] = "can", [U_BOTTLE] = "bottle", [U_UNIT] = "unit",
-	[U_HANDFUL] = "handful", [U_FLOZ] = "fl oz",
-};
-
 typedef struct word_unit {
 	const char *w;
-	unit_kind u;
+	cal_unit u;
 	bool bare; /* may stand without a number when followed by de/of ("taza de café") */
 } word_unit;
 
 static const word_unit units[] = {
-	{ "g", U_G, false }, { "gr", U_G, false }, { "grs", U_G, false }, { "gm", U_G, false },
-	{ "gramo", U_G, false }, { "gramos", U_G, false }, { "gram", U_G, false }, { "grams", U_G, false },
-	{ "grammes", U_G, false }, { "kg", U_KG, false }, { "kgs", U_KG, false }, { "kilo", U_KG, true },
-	{ "kilos", U_KG, false }, { "kilogramo", U_KG, false }, { "kilogramos", U_KG, false },
-	{ "kilogram", U_KG, false }, { "kilograms", U_KG, false }, { "oz", U_OZ, false }, { "onza", U_OZ, false },
-	{ "onzas", U_OZ, false }, { "ounce", U_OZ, false }, { "ounces", U_OZ, false }, { "lb", U_LB, false },
-	{ "lbs", U_LB, false }, { "libra", U_LB, false }, { "libras", U_LB, false }, { "pound", U_LB, false },
-	{ "pounds", U_LB, false }, { "ml", U_ML, false }, { "cc", U_ML, false }, { "mililitro", U_ML, false },
-	{ "mililitros", U_ML, false }, { "milliliter", U_ML, false }, { "milliliters", U_ML, false },
-	{ "millilitre", U_ML, false }, { "millilitres", U_ML, false }, { "l", U_L, false }, { "lt", U_L, false },
-	{ "lts", U_L, false }, { "litro", U_L, true }, { "litros", U_L, false }, { "liter", U_L, true },
-	{ "liters", U_L, false }, { "litre", U_L, true }, { "litres", U_L, false }, { "taza", U_CUP, true },
-	{ "tazas", U_CUP, false }, { "tazon", U_CUP, true }, { "tazones", U_CUP, false }, { "cup", U_CUP, true },
-	{ "cups", U_CUP, false }, { "cucharada", U_TBSP, true }, { "cucharadas", U_TBSP, false },
-	{ "cda", U_TBSP, false }, { "cdas", U_TBSP, false }, { "tbsp", U_TBSP, false }, { "tbs", U_TBSP, false },
-	{ "tablespoon", U_TBSP, true }, { "tablespoons", U_TBSP, false }, { "cucharadita", U_TSP, true },
-	{ "cucharaditas", U_TSP, false }, { "cdita", U_TSP, false }, { "cditas", U_TSP, false },
-	{ "tsp", U_TSP, false }, { "teaspoon", U_TSP, true }, { "teaspoons", U_TSP, false },
-	{ "rebanada", U_SLICE, true }, { "rebanadas", U_SLICE, false }, { "feta", U_SLICE, true },
-	{ "fetas", U_SLICE, false }, { "tajada", U_SLICE, true }, { "tajadas", U_SLICE, false },
-	{ "rodaja", U_SLICE, true }, { "rodajas", U_SLICE, false }, { "slice", U_SLICE, true },
-	{ "slices", U_SLICE, false }, { "porcion", U_SERVING, true }, { "porciones", U_SERVING, false },
-	{ "racion", U_SERVING, true }, { "raciones", U_SERVING, false }, { "serving", U_SERVING, true },
-	{ "servings", U_SERVING, false }, { "portion", U_SERVING, true }, { "portions", U_SERVING, false },
-	{ "copa", U_SERVING, true }, { "copas", U_SERVING, false }, { "plato", U_PLATE, true },
-	{ "platos", U_PLATE, false }, { "plate", U_PLATE, true }, { "plates", U_PLATE, false },
-	{ "bowl", U_PLATE, true }, { "bowls", U_PLATE, false }, { "vaso", U_GLASS, true },
-	{ "vasos", U_GLASS, false }, { "glass", U_GLASS, true }, { "glasses", U_GLASS, false },
-	{ "lata", U_CAN, true }, { "latas", U_CAN, false }, { "can", U_CAN, false }, { "cans", U_CAN, false },
-	{ "botella", U_BOTTLE, true }, { "botellas", U_BOTTLE, false }, { "bottle", U_BOTTLE, true },
-	{ "bottles", U_BOTTLE, false }, { "unidad", U_UNIT, true }, { "unidades", U_UNIT, false },
-	{ "pieza", U_UNIT, true }, { "piezas", U_UNIT, false }, { "piece", U_UNIT, true },
-	{ "pieces", U_UNIT, false }, { "punado", U_HANDFUL, true }, { "punados", U_HANDFUL, false },
-	{ "handful", U_HANDFUL, true }, { "handfuls", U_HANDFUL, false },
+	{ "g", CAL_U_G, false }, { "gr", CAL_U_G, false }, { "grs", CAL_U_G, false }, { "gm", CAL_U_G, false },
+	{ "gramo", CAL_U_G, false }, { "gramos", CAL_U_G, false }, { "gram", CAL_U_G, false },
+	{ "grams", CAL_U_G, false }, { "grammes", CAL_U_G, false }, { "grm", CAL_U_G, false },
+	{ "kg", CAL_U_KG, false }, { "kgs", CAL_U_KG, false }, { "kilo", CAL_U_KG, true },
+	{ "kilos", CAL_U_KG, false }, { "kilogramo", CAL_U_KG, false }, { "kilogramos", CAL_U_KG, false },
+	{ "kilogram", CAL_U_KG, false }, { "kilograms", CAL_U_KG, false }, { "oz", CAL_U_OZ, false },
+	{ "onza", CAL_U_OZ, false }, { "onzas", CAL_U_OZ, false }, { "ounce", CAL_U_OZ, false },
+	{ "ounces", CAL_U_OZ, false }, { "lb", CAL_U_LB, false }, { "lbs", CAL_U_LB, false },
+	{ "libra", CAL_U_LB, false }, { "libras", CAL_U_LB, false }, { "pound", CAL_U_LB, false },
+	{ "pounds", CAL_U_LB, false }, { "ml", CAL_U_ML, false }, { "cc", CAL_U_ML, false },
+	{ "mililitro", CAL_U_ML, false }, { "mililitros", CAL_U_ML, false }, { "milliliter", CAL_U_ML, false },
+	{ "milliliters", CAL_U_ML, false }, { "millilitre", CAL_U_ML, false }, { "millilitres", CAL_U_ML, false },
+	{ "cl", CAL_U_ML, false }, { "l", CAL_U_L, false }, { "lt", CAL_U_L, false }, { "lts", CAL_U_L, false },
+	{ "litro", CAL_U_L, true }, { "litros", CAL_U_L, false }, { "liter", CAL_U_L, true },
+	{ "liters", CAL_U_L, false }, { "litre", CAL_U_L, true }, { "litres", CAL_U_L, false },
+	{ "taza", CAL_U_CUP, true }, { "tazas", CAL_U_CUP, false }, { "tazon", CAL_U_CUP, true },
+	{ "tazones", CAL_U_CUP, false }, { "cup", CAL_U_CUP, true }, { "cups", CAL_U_CUP, false },
+	{ "mug", CAL_U_CUP, true }, { "mugs", CAL_U_CUP, false }, { "cucharada", CAL_U_TBSP, true },
+	{ "cucharadas", CAL_U_TBSP, false }, { "cda", CAL_U_TBSP, false }, { "cdas", CAL_U_TBSP, false },
+	{ "tbsp", CAL_U_TBSP, false }, { "tbs", CAL_U_TBSP, false }, { "tablespoon", CAL_U_TBSP, true },
+	{ "tablespoons", CAL_U_TBSP, false }, { "cucharadita", CAL_U_TSP, true },
+	{ "cucharaditas", CAL_U_TSP, false }, { "cdita", CAL_U_TSP, false }, { "cditas", CAL_U_TSP, false },
+	{ "tsp", CAL_U_TSP, false }, { "teaspoon", CAL_U_TSP, true }, { "teaspoons", CAL_U_TSP, false },
+	{ "rebanada", CAL_U_SLICE, true }, { "rebanadas", CAL_U_SLICE, false }, { "feta", CAL_U_SLICE, true },
+	{ "fetas", CAL_U_SLICE, false }, { "tajada", CAL_U_SLICE, true }, { "tajadas", CAL_U_SLICE, false },
+	{ "rodaja", CAL_U_SLICE, true }, { "rodajas", CAL_U_SLICE, false }, { "slice", CAL_U_SLICE, true },
+	{ "slices", CAL_U_SLICE, false }, { "loncha", CAL_U_SLICE, true }, { "lonchas", CAL_U_SLICE, false },
+	{ "porcion", CAL_U_SERVING, true }, { "porciones", CAL_U_SERVING, false },
+	{ "racion", CAL_U_SERVING, true }, { "raciones", CAL_U_SERVING, false },
+	{ "serving", CAL_U_SERVING, true }, { "servings", CAL_U_SERVING, false },
+	{ "portion", CAL_U_SERVING, true }, { "portions", CAL_U_SERVING, false },
+	{ "copa", CAL_U_SERVING, true }, { "copas", CAL_U_SERVING, false }, { "plato", CAL_U_PLATE, true },
+	{ "platos", CAL_U_PLATE, false }, { "plate", CAL_U_PLATE, true }, { "plates", CAL_U_PLATE, false },
+	{ "platito", CAL_U_PLATE, true }, { "bowl", CAL_U_BOWL, true }, { "bowls", CAL_U_BOWL, false },
+	{ "cuenco", CAL_U_BOWL, true }, { "bol", CAL_U_BOWL, true }, { "vaso", CAL_U_GLASS, true },
+	{ "vasos", CAL_U_GLASS, false }, { "glass", CAL_U_GLASS, true }, { "glasses", CAL_U_GLASS, false },
+	{ "lata", CAL_U_CAN, true }, { "latas", CAL_U_CAN, false }, { "can", CAL_U_CAN, false },
+	{ "cans", CAL_U_CAN, false }, { "botella", CAL_U_BOTTLE, true }, { "botellas", CAL_U_BOTTLE, false },
+	{ "bottle", CAL_U_BOTTLE, true }, { "bottles", CAL_U_BOTTLE, false }, { "botellita", CAL_U_BOTTLE, true },
+	{ "unidad", CAL_U_UNIT, true }, { "unidades", CAL_U_UNIT, false }, { "pieza", CAL_U_UNIT, true },
+	{ "piezas", CAL_U_UNIT, false }, { "piece", CAL_U_UNIT, true }, { "pieces", CAL_U_UNIT, false },
+	{ "punado", CAL_U_HANDFUL, true }, { "punados", CAL_U_HANDFUL, false }, { "handful", CAL_U_HANDFUL, true },
+	{ "handfuls", CAL_U_HANDFUL, false }, { "cana", CAL_U_CANA, true }, { "canas", CAL_U_CANA, false },
+	{ "pinta", CAL_U_PINT, true }, { "pintas", CAL_U_PINT, false }, { "pint", CAL_U_PINT, true },
+	{ "pints", CAL_U_PINT, false }, { "tercio", CAL_U_TERCIO, true }, { "tercios", CAL_U_TERCIO, false },
+	{ "jarra", CAL_U_JARRA, true }, { "jarras", CAL_U_JARRA, false }, { "jarro", CAL_U_JARRA, true },
+	{ "pitcher", CAL_U_JARRA, true },
 };
 
 typedef struct word_num {
@@ -132,8 +145,11 @@ static const word_num numbers[] = {
 	{ "doce", 12 }, { "medio", 0.5 }, { "media", 0.5 }, { "docena", 12 }, { "a", 1 }, { "an", 1 },
 	{ "one", 1 }, { "two", 2 }, { "three", 3 }, { "four", 4 }, { "five", 5 }, { "six", 6 }, { "seven", 7 },
 	{ "eight", 8 }, { "nine", 9 }, { "ten", 10 }, { "eleven", 11 }, { "twelve", 12 }, { "half", 0.5 },
-	{ "dozen", 12 },
+	{ "dozen", 12 }, { "cuarto", 0.25 }, { "quarter", 0.25 },
 };
+
+/* Number words that are articles: "una leche" is the default portion, not an explicit count. */
+static const char *const articles[] = { "un", "una", "a", "an" };
 
 /* Multi-word quantities, tried before single words (longest first). */
 typedef struct phrase_num {
@@ -146,17 +162,33 @@ static const phrase_num phrases[] = {
 	{ { "un", "par", "de", NULL }, 2 }, { { "media", "docena", NULL, NULL }, 6 },
 	{ { "una", "docena", NULL, NULL }, 12 }, { { "a", "dozen", NULL, NULL }, 12 },
 	{ { "couple", "of", NULL, NULL }, 2 }, { { "par", "de", NULL, NULL }, 2 },
-	{ { "a", "half", NULL, NULL }, 0.5 },
+	{ { "a", "half", NULL, NULL }, 0.5 }, { { "un", "cuarto", NULL, NULL }, 0.25 },
+	{ { "a", "quarter", NULL, NULL }, 0.25 },
 };
 
 static const char *const connectors[] = { "y", "e", "con", "and", "with", "n", "plus", "mas" };
 
+typedef struct size_word {
+	const char *w;
+	cal_size s;
+} size_word;
+
+static const size_word sizes[] = {
+	{ "small", CAL_SIZE_SMALL }, { "chico", CAL_SIZE_SMALL }, { "chica", CAL_SIZE_SMALL },
+	{ "chicos", CAL_SIZE_SMALL }, { "chicas", CAL_SIZE_SMALL }, { "pequeno", CAL_SIZE_SMALL },
+	{ "pequena", CAL_SIZE_SMALL }, { "pequenos", CAL_SIZE_SMALL }, { "pequenas", CAL_SIZE_SMALL },
+	{ "mini", CAL_SIZE_SMALL }, { "little", CAL_SIZE_SMALL }, { "medium", CAL_SIZE_MEDIUM },
+	{ "mediano", CAL_SIZE_MEDIUM }, { "mediana", CAL_SIZE_MEDIUM }, { "medianos", CAL_SIZE_MEDIUM },
+	{ "medianas", CAL_SIZE_MEDIUM }, { "regular", CAL_SIZE_MEDIUM }, { "large", CAL_SIZE_LARGE },
+	{ "big", CAL_SIZE_LARGE }, { "grande", CAL_SIZE_LARGE }, { "grandes", CAL_SIZE_LARGE },
+	{ "xl", CAL_SIZE_LARGE }, { "jumbo", CAL_SIZE_LARGE }, { "enorme", CAL_SIZE_LARGE },
+	{ "huge", CAL_SIZE_LARGE },
+};
+
 /* Read between a quantity/unit and the food, and ignored. */
 static const char *const fillers[] = {
-	"de", "del", "of", "grande", "grandes", "chico", "chica", "chicos", "chicas", "pequeno", "pequena",
-	"pequenos", "pequenas", "mediano", "mediana", "medianos", "medianas", "big", "small", "large", "medium",
-	"generoso", "generosa", "generosos", "generosas", "abundante", "abundantes", "buen", "buena", "llena",
-	"lleno", "full", "extra", "the", "some", "la", "el", "los", "las", "a", "an",
+	"de", "del", "of", "generoso", "generosa", "generosos", "generosas", "abundante", "abundantes", "buen",
+	"buena", "llena", "lleno", "full", "extra", "the", "some", "la", "el", "los", "las", "a", "an",
 };
 
 /* "ensalada de lechuga, tomate y palta" lists the salad's parts: the container word is dropped. */
@@ -175,11 +207,37 @@ static const char *const stopwords[] = {
 	"las", "little", "log", "los", "love", "luego", "lunch", "manana", "mas", "me", "meal", "medio",
 	"mediodia", "menos", "merendar", "merende", "merienda", "mi", "mis", "morning", "mucha", "muchas",
 	"mucho", "muchos", "muy", "nada", "night", "noche", "now", "onda", "only", "otra", "otro", "para",
-	"pero", "picada", "picoteo", "plus", "poca", "poco", "por", "porque", "postre", "que", "quiero",
+	"pero", "picada", "picoteo", "plus", "poca", "poca", "poco", "por", "porque", "postre", "que", "quiero",
 	"registrar", "rica", "rico", "riquisima", "riquisimo", "sin", "snack", "solo", "some", "supper",
 	"tambien", "tarde", "that", "the", "then", "this", "tipo", "today", "todo", "tomamos", "tomar",
 	"tome", "tomo", "tonight", "unas", "unos", "vamos", "veces", "very", "vez", "voy", "was", "with",
-	"yesterday",
+	"yesterday", "cenando", "almorzando", "desayunando", "around", "approx", "aprox", "aproximadamente",
+	"como", "unos", "on", "side", "top", "plate", "sobre", "encima", "arriba", "lado", "acompanado",
+	"acompanada", "acompanamiento", "guarnicion", "served", "topped", "tiny", "los", "mine", "lunchtime",
+	"cafeteria", "restaurant", "restaurante", "bar", "casa", "home", "trabajo", "work", "oficina",
+};
+
+/* Cooking and style words that describe a food without changing what it is ("pollo al horno"). */
+static const char *const descriptors[] = {
+	"asado", "asada", "asados", "asadas", "frito", "frita", "fritos", "fritas", "hervido", "hervida",
+	"cocido", "cocida", "cocidos", "cocidas", "grillado", "grillada", "plancha", "horno", "hecho", "hecha",
+	"natural", "naturales", "fresco", "fresca", "frescos", "frescas", "rallado", "rallada", "picado",
+	"picada", "entero", "entera", "tostado", "tostada", "dorado", "dorada", "relleno", "rellena",
+	"caliente", "frio", "fria", "tibio", "tibia", "salteado", "salteada", "vapor", "parrilla", "sarten",
+	"microondas", "casera", "casero", "caseros", "caseras", "baked", "grilled", "fried", "boiled", "roasted",
+	"steamed", "sauteed", "fresh", "homemade", "plain", "hot", "cold", "warm", "cooked", "raw", "crudo",
+	"cruda", "crudos", "crudas", "mixto", "mixta", "simple", "doble", "double", "triple", "sola", "solo",
+	"azucar", "sugar", "sal", "salt", "pimienta", "pepper", "limon", "lemon", "hielo", "ice", "organico",
+	"organica", "organic", "light", "diet", "zero", "integral", "integrales", "whole", "wheat", "regular",
+	"clasico", "clasica", "classic", "original", "estilo", "style", "grill", "bbq", "barbacoa", "lado",
+	"dulce", "salado", "salada", "negro", "negra", "blanco", "blanca", "tinto", "rojo", "roja", "verde",
+	"verdes", "amarillo", "amarilla", "chiquito", "chiquita", "grandecito", "calentito", "tostadito",
+	"cortado", "cortada", "trozos", "pedazos", "pedazo", "cubos", "rodajas", "tiras", "strips", "pieces",
+	"chunks", "sliced", "diced", "chopped", "mashed", "scrambled", "poached", "medium", "rare", "well",
+	"done", "punto", "jugoso", "jugosa", "cocinado", "cocinada", "vuelta", "vuelta", "preparado",
+	"preparada", "instant", "instantaneo", "instantanea", "descremado", "descremada", "entera",
+	"skim", "lowfat", "nonfat", "sweetened", "unsweetened", "endulzado", "endulzada", "edulcorante",
+	"stevia", "sacarina", "splenda", "ketchup", "mostaza", "mustard", "mayo",
 };
 
 static bool word_is(const tok *t, const char *w)
@@ -444,6 +502,32 @@ static void word_variants(const cal_fooddb *db, tok *t, cal_arena *arena)
 
 /* ---- alias matching --------------------------------------------------------------------------------- */
 
+/* What the reader knows about one item beyond cal_food_item: enough to compute its grams at the end. */
+enum {
+	X_TYPO = 1u << 0,      /* a word was read as the vocabulary word nearest to it */
+	X_EXTRA = 1u << 1,     /* unknown content words followed the food */
+	X_FILLING = 1u << 2,   /* "X de Y" read as X with Y inside */
+	X_TOPPING = 1u << 3,   /* portion of a topping ("tostada con palta") */
+	X_ARTICLE = 1u << 4    /* the quantity was only an article ("una leche") */
+};
+
+typedef struct pending {
+	bool has_qty;
+	double qty;
+	cal_unit unit;
+	cal_size size;
+	bool article;
+	size_t start; /* first token of the quantity */
+} pending;
+
+typedef struct itemx {
+	const cal_food_alias *a; /* NULL: unmatched */
+	pending pq;
+	unsigned flags;
+	const char *assumed;     /* what the reader assumed, for the reply ("milaneza → milanesa") */
+	double topping_g;        /* X_TOPPING: grams of the topping */
+} itemx;
+
 typedef struct parser {
 	const cal_fooddb *db;
 	cal_arena *arena;
@@ -451,22 +535,56 @@ typedef struct parser {
 	size_t ntoks;
 	cal_food_analysis *out;
 	size_t cap_items;
+	itemx *xs;               /* parallel to out->items */
 } parser;
+
+static bool typo_candidate(const tok *t)
+{
+	if (t->kind != T_WORD || t->wlen < 5 || !is_content(t) || word_in(t, descriptors, NELEM(descriptors)))
+		return false;
+	for (size_t k = 0; k < NELEM(units); k++) {
+		if (word_is(t, units[k].w))
+			return false;
+	}
+	for (size_t k = 0; k < NELEM(sizes); k++) {
+		if (word_is(t, sizes[k].w))
+			return false;
+	}
+	return true;
+}
 
 static size_t var_count(parser *ps, size_t i)
 {
 	tok *t = &ps->toks[i];
-	if (!t->var_done)
-		word_variants(ps->db, t, ps->arena);
+	if (t->var_done)
+		return t->nvar;
+	word_variants(ps->db, t, ps->arena);
+	if (t->nvar == 0 && typo_candidate(t)) {
+		const char *near;
+		size_t nlen;
+		int maxd = t->wlen >= 8 ? 2 : 1;
+		if (cal_fooddb_near_word(ps->db, t->w, t->wlen, maxd, &near, &nlen) > 0) {
+			t->var[0] = near;
+			t->varlen[0] = nlen;
+			t->nvar = 1;
+			t->typo = true;
+		}
+	}
 	return t->nvar;
 }
 
-/* Longest alias starting at token i (never crossing end); returns its word count, 0 when none. */
-static size_t match_at(parser *ps, size_t i, size_t end, const cal_food_alias **found)
+/*
+ * Longest alias starting at token i (never crossing end); returns its word count, 0 when none. Typo
+ * readings are only used when allow_typo; *typo receives the index of a typo word used (or SIZE_MAX).
+ */
+static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const cal_food_alias **found,
+		       size_t *typo)
 {
 	size_t maxw = cal_fooddb_max_alias_words(ps->db);
 	size_t avail = 0;
-	while (i + avail < end && avail < maxw && ps->toks[i + avail].kind == T_WORD && var_count(ps, i + avail) > 0)
+	*typo = SIZE_MAX;
+	while (i + avail < end && avail < maxw && ps->toks[i + avail].kind == T_WORD && var_count(ps, i + avail) > 0 &&
+	       (allow_typo || !ps->toks[i + avail].typo))
 		avail++;
 	for (size_t len = avail; len > 0; len--) {
 		size_t combos = 1;
@@ -497,11 +615,21 @@ static size_t match_at(parser *ps, size_t i, size_t end, const cal_food_alias **
 			const cal_food_alias *a = cal_fooddb_alias(ps->db, cand, n);
 			if (a != NULL) {
 				*found = a;
+				for (size_t k = 0; k < len; k++) {
+					if (ps->toks[i + k].typo)
+						*typo = i + k;
+				}
 				return len;
 			}
 		}
 	}
 	return 0;
+}
+
+static size_t match_plain(parser *ps, size_t i, size_t end, const cal_food_alias **found)
+{
+	size_t typo;
+	return match_at(ps, i, end, false, found, &typo);
 }
 
 /* ---- quantities and units --------------------------------------------------------------------------- */
@@ -514,13 +642,30 @@ static bool word_number(const tok *t, double *v)
 			return true;
 		}
 	}
+	/* "x2", "x 2" are counts written after a food */
+	if (t->kind == T_WORD && t->wlen >= 2 && t->wlen <= 3 && t->w[0] == 'x') {
+		double n = 0;
+		for (size_t k = 1; k < t->wlen; k++) {
+			if (t->w[k] < '0' || t->w[k] > '9')
+				return false;
+			n = n * 10 + (t->w[k] - '0');
+		}
+		*v = n;
+		return n > 0;
+	}
 	return false;
 }
 
-/* A quantity at token i; returns tokens consumed (0 = none). */
-static size_t parse_qty(parser *ps, size_t i, size_t end, double *qty)
+/* A quantity at token i; returns tokens consumed (0 = none). *article: it was only "un"/"a". */
+static size_t parse_qty(parser *ps, size_t i, size_t end, double *qty, bool *article)
 {
 	tok *t = ps->toks;
+	*article = false;
+	/* "a 16 oz steak", "una 500 ml": the article stands before the real number */
+	if (word_in(&t[i], articles, NELEM(articles)) && i + 1 < end && t[i + 1].kind == T_NUM) {
+		size_t n = parse_qty(ps, i + 1, end, qty, article);
+		return n > 0 ? n + 1 : 0;
+	}
 	for (size_t p = 0; p < NELEM(phrases); p++) {
 		size_t k = 0;
 		while (k < 4 && phrases[p].w[k] != NULL && i + k < end && word_is(&t[i + k], phrases[p].w[k]))
@@ -541,10 +686,15 @@ static size_t parse_qty(parser *ps, size_t i, size_t end, double *qty)
 		}
 	} else if (word_number(&t[i], &v)) {
 		used = 1;
+		*article = word_in(&t[i], articles, NELEM(articles));
 		if (v == 0.5 && i + 1 < end && (word_is(&t[i + 1], "docena") || word_is(&t[i + 1], "dozen"))) {
 			*qty = 6;
+			*article = false;
 			return 2;
 		}
+	} else if (word_is(&t[i], "x") && i + 1 < end && t[i + 1].kind == T_NUM) {
+		*qty = t[i + 1].num;
+		return 2;
 	} else {
 		return 0;
 	}
@@ -554,23 +704,25 @@ static size_t parse_qty(parser *ps, size_t i, size_t end, double *qty)
 		if (word_is(&t[j], "medio") || word_is(&t[j], "media")) {
 			v += 0.5;
 			used += 2;
+			*article = false;
 		} else if (j + 1 < end && word_is(&t[j], "a") && word_is(&t[j + 1], "half")) {
 			v += 0.5;
 			used += 3;
+			*article = false;
 		}
 	}
 	*qty = v;
 	return used;
 }
 
-static size_t parse_unit(parser *ps, size_t i, size_t end, bool need_bare, unit_kind *u)
+static size_t parse_unit(parser *ps, size_t i, size_t end, bool need_bare, cal_unit *u)
 {
 	tok *t = &ps->toks[i];
 	if (i >= end || t->kind != T_WORD)
 		return 0;
 	/* "fl oz" */
 	if (word_is(t, "fl") && i + 1 < end && word_is(&ps->toks[i + 1], "oz")) {
-		*u = U_FLOZ;
+		*u = CAL_U_FLOZ;
 		return 2;
 	}
 	for (size_t k = 0; k < NELEM(units); k++) {
@@ -588,165 +740,64 @@ static size_t parse_unit(parser *ps, size_t i, size_t end, bool need_bare, unit_
 	return 0;
 }
 
-/* ---- grams ------------------------------------------------------------------------------------------ */
-
-/* Grams of one unit named by keyword in the SR24 measures ("1 cup, chopped=128" → 128); 0 if none. */
-static double measure_grams(const cal_food *f, const char *const *keys, size_t nkeys)
+static bool size_at(const tok *t, cal_size *s)
 {
-	double best = 0;
-	bool exact = false;
-	for (size_t i = 0; i < f->nmeasures; i++) {
-		const char *d = f->measures[i].desc;
-		char *end = NULL;
-		double n = strtod(d, &end);
-		if (end == d || !(n > 0))
-			continue;
-		while (*end == ' ')
-			end++;
-		for (size_t k = 0; k < nkeys; k++) {
-			size_t kl = strlen(keys[k]);
-			if (strncmp(end, keys[k], kl) != 0)
-				continue;
-			size_t after = end[kl] == 's' ? kl + 1 : kl; /* "6 slices=170" */
-			if (end[after] != '\0' && end[after] != ',' && end[after] != ' ')
-				continue;
-			bool is_exact = end[kl] == '\0' && n == 1;
-			if (best == 0 || (is_exact && !exact)) {
-				best = f->measures[i].grams / n;
-				exact = is_exact;
-			}
+	for (size_t k = 0; k < NELEM(sizes); k++) {
+		if (word_is(t, sizes[k].w)) {
+			*s = sizes[k].s;
+			return true;
 		}
 	}
-	return best;
+	return false;
 }
 
-/* Grams per ml; *guessed when nothing in the tables tells. */
-static double density(const cal_food_alias *a, bool *guessed)
+/*
+ * Skips fillers and size words between a quantity/unit and the food ("2 tazas grandes de …", "12 oz can
+ * of"), noting the size; stops at a word that starts an alias ("a big mac": "big" is part of the name).
+ */
+static size_t skip_fillers(parser *ps, size_t i, size_t end, pending *pq)
 {
-	static const char *const cup[] = { "cup" };
-	*guessed = false;
-	if (a->cup_g > 0)
-		return a->cup_g / 240.0;
-	if (a->food->flags & CAL_FOOD_LIQUID)
-		return 1.0;
-	double g = measure_grams(a->food, cup, 1);
-	if (g > 0)
-		return g / 240.0;
-	*guessed = true;
-	return 1.0;
-}
-
-/* Grams of one unit of u for alias a; 0 when the unit cannot apply (cup of a solid without cup data). */
-static double unit_grams(const cal_food_alias *a, unit_kind u, bool *approx)
-{
-	static const char *const cup[] = { "cup" };
-	static const char *const tbsp[] = { "tbsp", "tablespoon" };
-	static const char *const tsp[] = { "tsp", "teaspoon" };
-	static const char *const slice[] = { "slice" };
-	static const char *const can[] = { "can" };
-	static const char *const bottle[] = { "bottle" };
-	static const char *const floz[] = { "fl oz" };
-	double g;
-	*approx = false;
-	switch (u) {
-	case U_G: return 1;
-	case U_KG: return 1000;
-	case U_OZ: return 28.3495;
-	case U_LB: return 453.592;
-	case U_ML: return density(a, approx);
-	case U_L: return 1000 * density(a, approx);
-	case U_GLASS: return 250 * density(a, approx);
-	case U_CAN:
-		if ((g = measure_grams(a->food, can, 1)) > 0)
-			return g;
-		return 355 * density(a, approx);
-	case U_BOTTLE:
-		if ((g = measure_grams(a->food, bottle, 1)) > 0)
-			return g;
-		return 500 * density(a, approx);
-	case U_FLOZ:
-		if ((g = measure_grams(a->food, floz, 1)) > 0)
-			return g;
-		return 29.5735 * density(a, approx);
-	case U_HANDFUL: return 30;
-	case U_CUP:
-		if (a->cup_g > 0)
-			return a->cup_g;
-		if ((g = measure_grams(a->food, cup, 1)) > 0)
-			return g;
-		return (a->food->flags & CAL_FOOD_LIQUID) ? 240 : 0;
-	case U_TBSP:
-		if ((g = measure_grams(a->food, tbsp, 2)) > 0)
-			return g;
-		return 15 * density(a, approx);
-	case U_TSP:
-		if ((g = measure_grams(a->food, tsp, 2)) > 0)
-			return g;
-		return 5 * density(a, approx);
-	case U_SLICE:
-		if ((g = measure_grams(a->food, slice, 1)) > 0)
-			return g;
-		return a->portion_g;
-	case U_NONE:
-	case U_SERVING:
-	case U_PLATE:
-	case U_UNIT:
-	case U__MAX:
-		break;
+	while (i < end) {
+		tok *t = &ps->toks[i];
+		cal_size s;
+		cal_unit u;
+		const cal_food_alias *a;
+		bool size = size_at(t, &s);
+		bool container = pq->unit != CAL_U_NONE && parse_unit(ps, i, end, false, &u) > 0 &&
+				 (u == CAL_U_CAN || u == CAL_U_BOTTLE || u == CAL_U_GLASS || u == CAL_U_CUP);
+		if (!size && !container && !word_in(t, fillers, NELEM(fillers)))
+			break;
+		if ((size || word_in(t, fillers, NELEM(fillers))) && match_plain(ps, i, end, &a) > 1)
+			break;
+		if (size)
+			pq->size = s;
+		i++;
 	}
-	return a->portion_g;
+	return i;
 }
 
 /* ---- items ------------------------------------------------------------------------------------------ */
 
-typedef struct pending {
-	bool has_qty;
-	double qty;
-	unit_kind unit;
-	size_t start; /* first token of the quantity */
-} pending;
-
-static cal_food_item *new_item(parser *ps)
+static size_t new_item(parser *ps)
 {
 	if (ps->out->nitems >= ps->cap_items)
-		return NULL;
-	cal_food_item *it = &ps->out->items[ps->out->nitems++];
-	memset(it, 0, sizeof *it);
-	return it;
+		return SIZE_MAX;
+	size_t k = ps->out->nitems++;
+	memset(&ps->out->items[k], 0, sizeof ps->out->items[k]);
+	memset(&ps->xs[k], 0, sizeof ps->xs[k]);
+	return k;
 }
 
-static void add_matched(parser *ps, const cal_food_alias *a, const pending *pq)
+static size_t add_matched(parser *ps, const cal_food_alias *a, const pending *pq)
 {
-	cal_food_item *it = new_item(ps);
-	if (it == NULL)
-		return;
-	double qty = pq->has_qty ? pq->qty : 1;
-	unit_kind u = pq->unit;
-	bool approx = false;
-	double per = unit_grams(a, u, &approx);
-	it->name = a->display;
-	it->ref = a->ref;
-	it->quantity = qty;
-	it->unit = unit_name[u == U_NONE && !pq->has_qty ? U_SERVING : u];
-	it->explicit_qty = pq->has_qty || u != U_NONE;
-	it->approx = approx;
-	it->grams = qty * per;
-	if (!(per > 0) || !(qty > 0) || qty > MAX_QTY || !(it->grams <= MAX_ITEM_GRAMS)) {
-		/* A cup of something without cup data, a zero or an absurd amount: not guessed, reported. */
-		it->grams = 0;
-		it->matched = false;
-		it->ref = NULL;
-		return;
-	}
-	it->matched = true;
-	const double *src = &a->food->per100.kcal;
-	double *dst = &it->n.kcal;
-	double *tot = &ps->out->total.kcal;
-	for (size_t k = 0; k < 8; k++) {
-		dst[k] = src[k] * it->grams / 100.0;
-		tot[k] += dst[k];
-	}
-	ps->out->nmatched++;
+	size_t k = new_item(ps);
+	if (k == SIZE_MAX)
+		return k;
+	ps->xs[k].a = a;
+	ps->xs[k].pq = *pq;
+	if (pq->article)
+		ps->xs[k].flags |= X_ARTICLE;
+	return k;
 }
 
 /* Copies a span of the user's text as an item name: valid UTF-8 only, control bytes as spaces, bounded. */
@@ -780,15 +831,25 @@ static const char *clean_name(parser *ps, const char *s, size_t len)
 
 static void add_unmatched(parser *ps, size_t from, size_t to, const pending *pq)
 {
-	cal_food_item *it = new_item(ps);
-	if (it == NULL)
+	size_t k = new_item(ps);
+	if (k == SIZE_MAX)
 		return;
+	cal_food_item *it = &ps->out->items[k];
 	const tok *a = &ps->toks[from], *b = &ps->toks[to - 1];
 	it->name = clean_name(ps, a->raw, (size_t)(b->raw + b->rawlen - a->raw));
 	it->quantity = pq->has_qty ? pq->qty : 1;
-	it->unit = unit_name[pq->unit == U_NONE && !pq->has_qty ? U_SERVING : pq->unit];
-	it->explicit_qty = pq->has_qty;
+	it->unit = cal_portion_unit_name(pq->unit == CAL_U_NONE && !pq->has_qty ? CAL_U_SERVING : pq->unit);
+	it->explicit_qty = pq->has_qty && !pq->article;
 	it->matched = false;
+	ps->xs[k].pq = *pq;
+}
+
+/* "milaneza → milanesa": the word as typed and as read. */
+static void note_typo(parser *ps, size_t k, size_t ti)
+{
+	const tok *t = &ps->toks[ti];
+	ps->xs[k].flags |= X_TYPO;
+	ps->xs[k].assumed = cal_arena_printf(ps->arena, "%.*s → %.*s", (int)t->wlen, t->w, (int)t->varlen[0], t->var[0]);
 }
 
 /* ---- the reader ------------------------------------------------------------------------------------- */
@@ -820,93 +881,236 @@ static void run_add(run *r, size_t i, const tok *t)
 	r->content = r->content || content;
 }
 
-/* Skips fillers between a quantity/unit and the food ("2 tazas grandes de …"). */
-static size_t skip_fillers(parser *ps, size_t i, size_t end)
+typedef enum joiner { J_NONE, J_AND, J_WITH } joiner;
+
+/* State of one segment (text between hard separators). */
+typedef struct seg {
+	pending pq;
+	run r;
+	bool after_food;   /* the previous words were a food (its description may follow) */
+	size_t last;       /* last matched item of the segment, SIZE_MAX when none */
+	joiner join;       /* connector between the last food and here */
+	bool filling;      /* the last item took "de Y" as its filling */
+} seg;
+
+static double portion_kcal(const cal_food_alias *a)
 {
-	while (i < end && word_in(&ps->toks[i], fillers, NELEM(fillers)))
-		i++;
+	return a->food->per100.kcal * a->portion_g / 100.0;
+}
+
+/* Classes that fill a dish ("de jamón y queso", "de carne y verdura"). */
+static bool filling_class(const cal_food_alias *a)
+{
+	cal_food_class c = cal_portion_class(a->food);
+	return c == CAL_CLS_CHEESE || c == CAL_CLS_COLDCUT || c == CAL_CLS_VEG || c == CAL_CLS_MEAT ||
+	       c == CAL_CLS_FRUIT || c == CAL_CLS_EGG;
+}
+
+static bool is_milk(const cal_food_alias *a)
+{
+	return strncmp(a->food->description, "Milk", 4) == 0;
+}
+
+/*
+ * Y right after food X: "X de Y" (a filling), "X y Z" after a filling, "X con leche" when X has milk.
+ * Returns true when Y is part of X and adds no item.
+ */
+static bool absorbed(parser *ps, seg *s, size_t i, const cal_food_alias *y)
+{
+	if (s->last == SIZE_MAX || s->pq.has_qty || s->pq.unit != CAL_U_NONE)
+		return false;
+	itemx *x = &ps->xs[s->last];
+	const tok *prev = i > 0 ? &ps->toks[i - 1] : NULL;
+	if (s->after_food && prev != NULL && (word_is(prev, "de") || word_is(prev, "del")) &&
+	    portion_kcal(y) <= FILLING_MAX_RATIO * portion_kcal(x->a)) {
+		x->flags |= X_FILLING;
+		s->filling = true;
+		return true;
+	}
+	if (s->join == J_AND && s->filling && filling_class(y))
+		return true;
+	if (s->join == J_WITH && is_milk(y) && (x->a->food->flags & CAL_FOOD_HAS_MILK))
+		return true;
+	return false;
+}
+
+static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias *a, size_t typo)
+{
+	flush_run(ps, &s->r);
+	if (absorbed(ps, s, i, a)) {
+		s->after_food = true;
+		return;
+	}
+	size_t carrier = s->join == J_WITH && !s->pq.has_qty && s->pq.unit == CAL_U_NONE ? s->last : SIZE_MAX;
+	size_t k = add_matched(ps, a, &s->pq);
+	if (k != SIZE_MAX) {
+		if (typo != SIZE_MAX)
+			note_typo(ps, k, typo);
+		double g = carrier != SIZE_MAX ? cal_portion_topping(ps->xs[carrier].a, a) : 0;
+		if (g > 0) {
+			ps->xs[k].flags |= X_TOPPING;
+			ps->xs[k].topping_g = g;
+		}
+		s->last = k;
+	}
+	(void)m;
+	s->pq = (pending){ 0 };
+	s->after_food = true;
+	s->filling = false;
+	s->join = J_NONE;
+}
+
+/* True when token i ends an item: the segment's end or a connector that starts no alias. */
+static bool item_ends(parser *ps, size_t i, size_t end)
+{
+	const cal_food_alias *a;
+	if (i >= end)
+		return true;
+	return word_in(&ps->toks[i], connectors, NELEM(connectors)) && match_plain(ps, i, end, &a) == 0;
+}
+
+/*
+ * An amount after the food ("queso 50 g", "coffee 2 cups", "una leche de 250 ml", "huevos x2"): applies to
+ * the segment's last item when that item had no quantity of its own (an article does not count).
+ */
+static bool amount_after(parser *ps, seg *s, const pending *pq, size_t next, size_t end)
+{
+	if (s->last == SIZE_MAX || s->join != J_NONE || !item_ends(ps, next, end))
+		return false;
+	itemx *x = &ps->xs[s->last];
+	if (x->pq.has_qty && !x->pq.article)
+		return false;
+	const tok *q = &ps->toks[pq->start];
+	if (pq->unit == CAL_U_NONE && q->kind != T_NUM && !(q->kind == T_WORD && q->w[0] == 'x'))
+		return false; /* "pollo uno" is no amount; "pollo 2" and "pollo x2" are */
+	cal_size keep = x->pq.size;
+	x->pq = *pq;
+	if (x->pq.size == CAL_SIZE_NONE)
+		x->pq.size = keep;
+	x->flags &= ~X_ARTICLE;
+	return true;
+}
+
+/* A quantity at i; returns the next token index, or i when there is none. */
+static size_t read_amount(parser *ps, seg *s, size_t i, size_t end)
+{
+	double qty;
+	bool article;
+	cal_unit u;
+	size_t q = s->pq.has_qty || s->pq.unit != CAL_U_NONE ? 0 : parse_qty(ps, i, end, &qty, &article);
+	if (q > 0) {
+		pending pq = { .has_qty = true, .qty = qty, .unit = CAL_U_NONE, .article = article, .start = i,
+			       .size = s->pq.size };
+		size_t j = i + q;
+		size_t ul = parse_unit(ps, j, end, false, &u);
+		const cal_food_alias *a;
+		if (ul > 0 && !(item_ends(ps, j + ul, end) && match_plain(ps, j, end, &a) > 0)) {
+			pq.unit = u; /* … but "una caña" alone is the drink the unit is named after */
+			pq.article = false;
+			j += ul;
+		}
+		j = skip_fillers(ps, j, end, &pq);
+		if (amount_after(ps, s, &pq, j, end)) {
+			s->after_food = true;
+			return j;
+		}
+		flush_run(ps, &s->r);
+		s->after_food = false;
+		s->join = s->join == J_WITH ? J_WITH : J_NONE;
+		s->pq = pq;
+		return j;
+	}
+	size_t ul = s->pq.has_qty || s->pq.unit != CAL_U_NONE ? 0 : parse_unit(ps, i, end, true, &u);
+	if (ul > 0) {
+		flush_run(ps, &s->r);
+		s->after_food = false;
+		s->pq = (pending){ .has_qty = true, .qty = 1, .unit = u, .start = i, .size = s->pq.size };
+		return skip_fillers(ps, i + ul, end, &s->pq);
+	}
 	return i;
+}
+
+/* A word no rule took: part of an unknown run, or a description of the food before it. */
+static void other_word(parser *ps, seg *s, size_t i)
+{
+	tok *t = &ps->toks[i];
+	if (s->pq.has_qty) {
+		/* A quantity with no known food after it opens an unknown run ("2 choclos"): the name is the
+		 * food words, the quantity travels in r.pq. A number word there was likely no quantity at all
+		 * ("voy a comer", "una vez"), so the run only opens if a content word follows. */
+		if (ps->toks[s->pq.start].kind == T_NUM || is_content(t)) {
+			s->r.open = true;
+			s->r.start = i;
+			s->r.pq = s->pq;
+		}
+		s->pq = (pending){ 0 };
+		s->after_food = false;
+	}
+	if (!s->after_food || s->r.open) {
+		run_add(&s->r, i, t);
+		return;
+	}
+	if (s->last != SIZE_MAX && is_content(t) && !word_in(t, descriptors, NELEM(descriptors)) &&
+	    !cal_fooddb_has_word(ps->db, t->w, t->wlen))
+		ps->xs[s->last].flags |= X_EXTRA;
+}
+
+static bool read_connector(parser *ps, seg *s, size_t i, size_t end)
+{
+	const cal_food_alias *a;
+	tok *t = &ps->toks[i];
+	if (!word_in(t, connectors, NELEM(connectors)) || match_plain(ps, i, end, &a) > 0)
+		return false;
+	flush_run(ps, &s->r);
+	s->pq = (pending){ 0 };
+	s->after_food = false;
+	s->join = (word_is(t, "con") || word_is(t, "with")) ? J_WITH : J_AND;
+	return true;
 }
 
 static void read_segment(parser *ps, size_t i, size_t end)
 {
-	pending pq = { 0 };
-	run r = { 0 };
-	bool after_food = false;
+	seg s = { .last = SIZE_MAX };
 	while (i < end) {
 		tok *t = &ps->toks[i];
-		if (word_in(t, connectors, NELEM(connectors))) {
-			const cal_food_alias *a = NULL;
-			size_t m = match_at(ps, i, end, &a); /* an alias may start with a connector word */
-			if (m == 0) {
-				flush_run(ps, &r);
-				pq = (pending){ 0 };
-				after_food = false;
-				i++;
-				continue;
-			}
+		const cal_food_alias *a = NULL;
+		size_t typo;
+		cal_size sz;
+		if (read_connector(ps, &s, i, end)) {
+			i++;
+			continue;
 		}
 		if (word_in(t, containers, NELEM(containers)) && i + 2 < end &&
 		    (word_is(&t[1], "de") || word_is(&t[1], "of") || word_is(&t[1], "con") || word_is(&t[1], "with"))) {
-			const cal_food_alias *a = NULL;
 			const cal_food_alias *whole = NULL;
-			if (match_at(ps, i, end, &whole) < 3 && match_at(ps, i + 2, end, &a) > 0) {
+			if (match_plain(ps, i, end, &whole) < 3 && match_plain(ps, i + 2, end, &a) > 0) {
 				i += 2; /* "ensalada de lechuga": the salad is its parts */
 				continue;
 			}
 		}
-		const cal_food_alias *a = NULL;
-		size_t m = match_at(ps, i, end, &a);
+		if (size_at(t, &sz) && match_plain(ps, i, end, &a) < 2) {
+			if (s.after_food && s.last != SIZE_MAX && ps->xs[s.last].pq.size == CAL_SIZE_NONE)
+				ps->xs[s.last].pq.size = sz; /* "una pizza grande" */
+			else
+				s.pq.size = sz; /* "medium fries" */
+			i++;
+			continue;
+		}
+		size_t m = match_at(ps, i, end, !s.after_food, &a, &typo);
 		if (m > 0) {
-			flush_run(ps, &r);
-			add_matched(ps, a, &pq);
-			pq = (pending){ 0 };
-			after_food = true;
+			on_food(ps, &s, i, m, a, typo);
 			i += m;
 			continue;
 		}
-		double qty;
-		size_t q = pq.has_qty || pq.unit != U_NONE ? 0 : parse_qty(ps, i, end, &qty);
-		if (q > 0) {
-			flush_run(ps, &r);
-			after_food = false;
-			pq = (pending){ .has_qty = true, .qty = qty, .unit = U_NONE, .start = i };
-			i += q;
-			unit_kind u;
-			size_t ul = parse_unit(ps, i, end, false, &u);
-			if (ul > 0) {
-				pq.unit = u;
-				i += ul;
-			}
-			i = skip_fillers(ps, i, end);
+		size_t next = read_amount(ps, &s, i, end);
+		if (next != i) {
+			i = next;
 			continue;
 		}
-		unit_kind u;
-		size_t ul = pq.has_qty || pq.unit != U_NONE ? 0 : parse_unit(ps, i, end, true, &u);
-		if (ul > 0) {
-			flush_run(ps, &r);
-			after_food = false;
-			pq = (pending){ .has_qty = true, .qty = 1, .unit = u, .start = i };
-			i = skip_fillers(ps, i + ul, end);
-			continue;
-		}
-		if (pq.has_qty) {
-			/* A quantity with no known food after it opens an unknown run ("2 choclos"): the name is the
-			 * food words, the quantity travels in r.pq. A number word there was likely no quantity at all
-			 * ("voy a comer", "una vez"), so the run only opens if a content word follows. */
-			if (ps->toks[pq.start].kind == T_NUM || is_content(t)) {
-				r.open = true;
-				r.start = i;
-				r.pq = pq;
-			}
-			pq = (pending){ 0 };
-			after_food = false;
-		}
-		if (!after_food || r.open)
-			run_add(&r, i, t);
+		other_word(ps, &s, i);
 		i++;
 	}
-	flush_run(ps, &r);
+	flush_run(ps, &s.r);
 }
 
 static void read_all(parser *ps)
@@ -921,21 +1125,95 @@ static void read_all(parser *ps)
 	}
 }
 
-/* ---- public API ------------------------------------------------------------------------------------- */
+/* ---- grams, nutrients, confidence ------------------------------------------------------------------- */
 
-static double confidence(const cal_food_analysis *a)
+/* Ice cream is sold by weight where people say "un cuarto" or "medio" without a unit (Argentina). */
+static cal_unit implied_unit(const itemx *x)
 {
-	if (a->nmatched == 0 || a->nitems == 0)
-		return 0;
-	double sum = 0;
-	for (size_t i = 0; i < a->nitems; i++) {
-		const cal_food_item *it = &a->items[i];
-		if (!it->matched)
-			continue;
-		sum += it->approx ? 0.6 : it->explicit_qty ? 1.0 : 0.8;
-	}
-	return round(sum / (double)a->nitems * 100.0) / 100.0;
+	if (x->pq.unit == CAL_U_NONE && x->pq.has_qty && !x->pq.article && x->pq.qty < 1 &&
+	    cal_portion_class(x->a->food) == CAL_CLS_ICECREAM)
+		return CAL_U_KG;
+	return x->pq.unit;
 }
+
+static bool weighed_unit(cal_unit u)
+{
+	return u == CAL_U_G || u == CAL_U_KG || u == CAL_U_OZ || u == CAL_U_LB || u == CAL_U_ML || u == CAL_U_L ||
+	       u == CAL_U_CUP || u == CAL_U_TBSP || u == CAL_U_TSP || u == CAL_U_FLOZ || u == CAL_U_CUARTO;
+}
+
+/* Confidence of one matched item (see the file comment). */
+static double item_confidence(const itemx *x, cal_unit u, bool approx)
+{
+	double c;
+	if (weighed_unit(u))
+		c = 1.0;
+	else if ((x->pq.has_qty && !x->pq.article) || u != CAL_U_NONE || (x->flags & X_TOPPING))
+		c = 0.95;
+	else
+		c = cal_portion_default_is_wide(x->a) ? CONF_GUESS : 0.85;
+	if (approx && c > 0.6)
+		c = 0.6;
+	if ((x->flags & (X_TYPO | X_EXTRA)) && c > CONF_GUESS)
+		c = CONF_GUESS;
+	return c;
+}
+
+static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum)
+{
+	cal_food_item *it = &ps->out->items[k];
+	itemx *x = &ps->xs[k];
+	if (x->a == NULL)
+		return;
+	const cal_food_alias *a = x->a;
+	cal_unit u = implied_unit(x);
+	double qty = x->pq.has_qty ? x->pq.qty : 1;
+	bool approx = false;
+	double per = (x->flags & X_TOPPING) && !x->pq.has_qty ? x->topping_g : cal_portion_grams(a, u, x->pq.size, &approx);
+	it->name = a->display;
+	it->ref = a->ref;
+	it->quantity = qty;
+	it->unit = cal_portion_unit_name(u == CAL_U_NONE && !x->pq.has_qty ? CAL_U_SERVING : u);
+	it->explicit_qty = (x->pq.has_qty && !x->pq.article) || u != CAL_U_NONE;
+	it->approx = approx;
+	it->assumed = x->assumed;
+	it->grams = qty * per;
+	if (!(per > 0) || !(qty > 0) || qty > MAX_QTY || !(it->grams <= MAX_ITEM_GRAMS)) {
+		/* A cup of something without cup data, a zero or an absurd amount: not guessed, reported. */
+		it->grams = 0;
+		it->ref = NULL;
+		return;
+	}
+	it->matched = true;
+	const double *src = &a->food->per100.kcal;
+	double *dst = &it->n.kcal;
+	double *tot = &ps->out->total.kcal;
+	for (size_t n = 0; n < 8; n++) {
+		dst[n] = src[n] * it->grams / 100.0;
+		tot[n] += dst[n];
+	}
+	ps->out->nmatched++;
+	double c = item_confidence(x, u, approx);
+	double w = it->n.kcal > 1 ? it->n.kcal : 1; /* water and black coffee still count a little */
+	*conf_sum += c * w;
+	*kcal_sum += w;
+}
+
+static void finish(parser *ps)
+{
+	double conf_sum = 0, weight = 0;
+	bool missing = false;
+	for (size_t k = 0; k < ps->out->nitems; k++) {
+		finish_item(ps, k, &conf_sum, &weight);
+		missing = missing || !ps->out->items[k].matched;
+	}
+	double c = weight > 0 ? conf_sum / weight : 0;
+	if (missing && c > CONF_GUESS - 0.05)
+		c = CONF_GUESS - 0.05;
+	ps->out->confidence = ps->out->nmatched == 0 ? 0 : round(c * 100.0) / 100.0;
+}
+
+/* ---- public API ------------------------------------------------------------------------------------- */
 
 cal_err cal_foodparse_analyze(const cal_fooddb *db, const char *text, cal_arena *arena, cal_food_analysis *out)
 {
@@ -959,8 +1237,9 @@ cal_err cal_foodparse_analyze(const cal_fooddb *db, const char *text, cal_arena 
 
 	parser ps = { .db = db, .arena = arena, .toks = lx.toks, .ntoks = lx.ntoks, .out = out,
 		      .cap_items = CAL_FOOD_MAX_ITEMS };
+	ps.xs = cal_arena_alloc(arena, CAL_FOOD_MAX_ITEMS * sizeof *ps.xs);
 	read_all(&ps);
-	out->confidence = confidence(out);
+	finish(&ps);
 	return CAL_OK;
 }
 
@@ -1015,6 +1294,8 @@ struct json_object *cal_foodparse_to_json(const cal_food_analysis *a, const char
 		put_num(o, "grams", it->grams);
 		nutrients_json(o, &it->n);
 		json_object_object_add(o, "matched", json_object_new_boolean(it->matched));
+		if (it->assumed != NULL)
+			json_object_object_add(o, "assumed", json_object_new_string(it->assumed));
 		json_object_array_add(items, o);
 	}
 	json_object_object_add(root, "items", items);

@@ -104,7 +104,7 @@ static const pcase cases[] = {
 	{ "cinco galletitas", 1, { { NULL, "galletitas", 0 } } },
 	{ "seis empanadas", 1, { { "recipe:empanada de carne", NULL, 540 } } },
 	{ "media manzana", 1, { { "ndb:09003", NULL, 91 } } },
-	{ "medio vaso de leche", 1, { { "ndb:01077", NULL, 127.0833 } } },
+	{ "medio vaso de leche", 1, { { "ndb:01077", NULL, 122 } } },
 	{ "una docena de empanadas", 1, { { "recipe:empanada de carne", NULL, 1080 } } },
 	{ "media docena de huevos", 1, { { "ndb:01123", NULL, 300 } } },
 	{ "un par de tostadas", 1, { { "ndb:18070", NULL, 44 } } },
@@ -142,10 +142,10 @@ static const pcase cases[] = {
 	{ "1 slice of cheese", 1, { { "ndb:01009", NULL, 28 } } },
 	{ "una porción de pizza", 1, { { "ndb:21224", NULL, 107 } } },
 	{ "2 porciones de pizza", 1, { { "ndb:21224", NULL, 214 } } },
-	{ "un plato de fideos", 1, { { "ndb:20121", NULL, 200 } } },
-	{ "a plate of pasta", 1, { { "ndb:20121", NULL, 200 } } },
-	{ "un vaso de jugo de naranja", 1, { { "ndb:09206", NULL, 258.3333 } } },
-	{ "a glass of milk", 1, { { "ndb:01077", NULL, 254.1667 } } },
+	{ "un plato de fideos", 1, { { "ndb:20121", NULL, 250 } } },
+	{ "a plate of pasta", 1, { { "ndb:20121", NULL, 250 } } },
+	{ "un vaso de jugo de naranja", 1, { { "ndb:09206", NULL, 248 } } },
+	{ "a glass of milk", 1, { { "ndb:01077", NULL, 244 } } },
 	{ "una lata de coca cola", 1, { { "ndb:14400", NULL, 368 } } },
 	{ "a can of beer", 1, { { "ndb:14003", NULL, 356 } } },
 	{ "una botella de agua", 1, { { "ndb:14555", NULL, 493.75 } } },
@@ -163,8 +163,8 @@ static const pcase cases[] = {
 	{ "1 taza de pizza", 1, { { NULL, "pizza", 0 } } },
 	{ "200 cc de leche", 1, { { "ndb:01077", NULL, 203.3333 } } },
 	{ "taza de té", 1, { { "ndb:14355", NULL, 237 } } },
-	{ "vaso de agua", 1, { { "ndb:14555", NULL, 246.875 } } },
-	{ "plato de arroz", 1, { { "ndb:20045", NULL, 158 } } },
+	{ "vaso de agua", 1, { { "ndb:14555", NULL, 237 } } },
+	{ "plato de arroz", 1, { { "ndb:20045", NULL, 250 } } },
 	{ "huevitos", 1, { { "ndb:01123", NULL, 50 } } },
 	{ "cafecito", 1, { { "ndb:14209", NULL, 200 } } },
 	{ "tostadita con manteca", 2, { { "ndb:18070", NULL, 22 }, { "ndb:01001", NULL, 5 } } },
@@ -212,7 +212,7 @@ static const pcase cases[] = {
 	{ "locro", 1, { { NULL, "locro", 0 } } },
 	{ "comí mucho hoy", 0, {  } },
 	{ "2 huevos grandes", 1, { { "ndb:01123", NULL, 100 } } },
-	{ "un plato grande de fideos", 1, { { "ndb:20121", NULL, 200 } } },
+	{ "un plato grande de fideos", 1, { { "ndb:20121", NULL, 333.3333 } } },
 	{ "una taza llena de café", 1, { { "ndb:14209", NULL, 237 } } },
 	{ "2 tostadas y 1 café", 2, { { "ndb:18070", NULL, 44 }, { "ndb:14209", NULL, 200 } } },
 	{ "3 huevos, 2 tostadas, 1 café, 1 jugo de naranja", 4, { { "ndb:01123", NULL, 150 }, { "ndb:18070", NULL, 44 }, { "ndb:14209", NULL, 200 }, { "ndb:09206", NULL, 250 } } },
@@ -238,7 +238,7 @@ static const pcase cases[] = {
 	{ "1 patata y 1 cebolla", 2, { { "ndb:11365", NULL, 136 }, { "ndb:11282", NULL, 110 } } },
 	{ "spaghetti with cheese", 2, { { "ndb:20121", NULL, 200 }, { "ndb:01009", NULL, 28 } } },
 	{ "200 ml de vino", 1, { { "ndb:14096", NULL, 200 } } },
-	{ "a glass of orange juice", 1, { { "ndb:09206", NULL, 258.3333 } } },
+	{ "a glass of orange juice", 1, { { "ndb:09206", NULL, 248 } } },
 	{ "peanut butter toast", 2, { { "ndb:16398", NULL, 32 }, { "ndb:18070", NULL, 22 } } },
 	{ "3 zanahorias", 1, { { "ndb:11124", NULL, 183 } } },
 	{ "medio pepino", 1, { { "ndb:11205", NULL, 75 } } },
@@ -303,8 +303,8 @@ Test(foodparse, nutrients_and_totals, .init = setup_fixture, .fini = teardown)
 	cr_expect_float_eq(a.total.carbs_g, 0.72 + 28.17, 1e-6);
 	cr_expect_str_eq(a.provider, "table");
 	cr_expect_str_eq(a.normalized, "2 huevos y 1 alfajor y 100 g de arroz");
-	/* confidence: two matched explicit items (1.0 each) over three items = 0.67 */
-	cr_expect_float_eq(a.confidence, 0.67, 1e-9);
+	/* confidence: an item could not be matched, so the meal is a guess (< 0.5) */
+	cr_expect_float_eq(a.confidence, 0.40, 1e-9);
 }
 
 Test(foodparse, confidence, .init = setup_fixture, .fini = teardown)
@@ -313,10 +313,12 @@ Test(foodparse, confidence, .init = setup_fixture, .fini = teardown)
 		const char *text;
 		double want;
 	} t[] = {
-		{ "2 huevos y 1 tostada", 1.0 },   /* all matched, explicit */
-		{ "huevo y tostada", 0.8 },        /* default portions */
-		{ "2 huevos y tostada", 0.9 },     /* (1.0 + 0.8) / 2 */
-		{ "2 huevos y 3 choclos", 0.5 },   /* one of two */
+		{ "2 huevos y 1 tostada", 0.95 },  /* all matched, counted */
+		{ "100 g de arroz", 1.0 },         /* weighed */
+		{ "huevo y tostada", 0.85 },       /* default portions of countable foods */
+		{ "2 huevos y tostada", 0.92 },    /* kcal-weighted: (0.95 × 143 + 0.85 × 64.5) / 207.5 = 0.919 */
+		{ "arroz", 0.45 },                 /* default portion of a food eaten in widely varying amounts */
+		{ "2 huevos y 3 choclos", 0.40 },  /* one of two: a partial match is a guess */
 		{ "1 taza de pizza", 0.0 },        /* refused: no cup data for pizza */
 		{ "500 ml de pizza", 0.6 },        /* ml of a solid: guessed density */
 		{ "choclo", 0.0 },
@@ -436,7 +438,7 @@ Test(foodparse, json_shape, .init = setup_fixture, .fini = teardown)
 	struct json_object *o = cal_foodparse_to_json(&a, "text");
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	cr_expect_str_eq(s,
-			 "{\"source\":\"text\",\"provider\":\"table\",\"confidence\":0.50,\"items\":["
+			 "{\"source\":\"text\",\"provider\":\"table\",\"confidence\":0.40,\"items\":["
 			 "{\"name\":\"huevo\",\"quantity\":2.0,\"unit\":\"unit\",\"grams\":100.0,\"kcal\":143.0,"
 			 "\"protein_g\":12.6,\"carbs_g\":0.7,\"fat_g\":9.5,\"fiber_g\":0.0,\"matched\":true},"
 			 "{\"name\":\"alfajor\",\"quantity\":1.0,\"unit\":\"unit\",\"grams\":0.0,\"kcal\":0.0,"
@@ -506,8 +508,8 @@ static const meal explicit_meals[] = {
 	{ "2 huevos revueltos y 2 rebanadas de pan de molde", 330.2 },
 	/* 1 cup oatmeal 166.1 + 1 medium banana 105.0 = 271.1 */
 	{ "1 cup of oatmeal with 1 banana", 271.1 },
-	/* SR24 09206 orange juice "1 cup=248" g per 8 fl oz (236.6 ml): 250 ml = 262.0 g × 0.45 = 117.9 */
-	{ "1 vaso de jugo de naranja", 117.9 },
+	/* A glass of juice is SR24's cup: 09206 orange juice "1 cup=248" g × 0.45 = 111.6 */
+	{ "1 vaso de jugo de naranja", 111.6 },
 	/* SR24 18070 toast "1 slice=22" g: 2 × 22 × 2.93 = 128.9; 10 g butter (01001) × 7.17 = 71.7; = 200.6 */
 	{ "2 tostadas con 10 g de manteca", 200.6 },
 	/* 1/2 cup rice = 79 g × 1.30 = 102.7; 100 g chicken breast × 1.65 = 165.0; = 267.7 */
