@@ -72,6 +72,7 @@ typedef struct pool {
 	char *pidfile;          /* owned; absolute; NULL when none */
 	bool pidfile_written;
 	bool log_to_file;
+	long warm_top;          /* cache.warm_top at start: 0 = no warmer */
 	slot *slots;            /* opts->workers entries */
 	retiree *retiring;      /* workers of older generations still finishing their request */
 	size_t nretiring, capretiring;
@@ -565,12 +566,17 @@ static void worker_main(pool *p)
 
 /*
  * The cache warmer (SPEC §12): a short-lived child of the first generation that fills the shared cache in
- * the background while the workers already serve. The reaper ignores pids that are not workers.
+ * the background while the workers already serve. The reaper ignores pids that are not workers. With
+ * cache.warm_top = 0 there is nothing to warm, so no process is forked (it would only load the tables and
+ * leave, a short-lived extra child that anyone counting the pool's workers would see).
  */
 static void spawn_warmer(pool *p)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (p->warm_top <= 0)
+		return;
+	pid = fork();
 	if (pid < 0) {
 		cal_warn("performance", "cache warmer not started: %s", strerror(errno));
 		return;
@@ -868,6 +874,7 @@ static int load_config(pool *p)
 		goto out;
 	}
 	reopen_log(p, &conf);
+	p->warm_top = conf.cache_warm_top;
 	rc = 0;
 out:
 	cal_conf_free(&conf);

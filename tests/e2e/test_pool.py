@@ -120,13 +120,22 @@ class Pool:
              "--config", self.conf, "--allow-root"] + list(extra_args),
             stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr)
         self.client = FastCGIClient("unix:" + self.sock)
+        # The most children seen while starting: the pool forks only its workers then (a helper such as the
+        # cache warmer, when configured, would show here as one more).
+        self.start_children = 0
+        self.starting = True
         wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None, START_TIMEOUT, "the socket")
         check(self.proc.poll() is None, "pool exited at start with %r: %s" % (self.proc.returncode, self.output()))
         self.wait_workers(workers)
         wait_for(lambda: live_ok(self.client), START_TIMEOUT, "the first 200 from /health/live")
+        self.pids()
+        self.starting = False
 
     def pids(self):
-        return children(self.proc.pid)
+        pids = children(self.proc.pid)
+        if self.starting:
+            self.start_children = max(self.start_children, len(pids))
+        return pids
 
     def wait_workers(self, n, exclude=(), seconds=START_TIMEOUT):
         def ready():
@@ -243,6 +252,8 @@ def test_health_live():
     check((r.header("Content-Type") or "").startswith("application/json"), "JSON content type: %r" % r.headers)
     check(r.header("X-Request-ID"), "X-Request-ID header present")
     check(len(p.pids()) == WORKERS, "%d workers: %r" % (WORKERS, p.pids()))
+    # cache.warm_top = 0: nothing to warm, so no warmer beside the workers (it once was a 5th child).
+    check(p.start_children == WORKERS, "at most %d children while starting, saw %d" % (WORKERS, p.start_children))
     with open(p.pidfile) as f:
         check(int(f.read().strip()) == p.proc.pid, "pidfile holds the parent pid")
     mode = os.stat(p.sock).st_mode & 0o777
