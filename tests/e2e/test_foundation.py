@@ -262,8 +262,9 @@ def database_down_then_back():
     finally:
         lib.mdb_start()
     # Recovery without restarting Caloria: the workers reconnect on their next request.
+    # "healthy" once a probe is quick again: on a busy machine one probe may take over 50 ms ("degraded").
     lib.wait_for(lambda: lib.get("/health").status == 200, 20, "/health 200 after the restart")
-    eq(dig(lib.get("/health").json(), "status"), "healthy", "health status after the restart")
+    lib.wait_for(lambda: dig(lib.get("/health").json(), "status") == "healthy", 20, "/health healthy after the restart")
     status(lib.get("/health/ready"), 200, "/health/ready after the restart")
     status(webhook(dict(WEBHOOK_BODY, id="e2e-foundation-3")), 200, "webhook after the restart")
 
