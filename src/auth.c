@@ -1,7 +1,8 @@
 /*
  * Route authentication. The pipeline calls cal_auth_check() with the route's auth kind before the handler
- * runs; kinds whose proof lives in the body or query (MercadoPago signatures, signed links) are verified by
- * their handlers, which own those formats.
+ * runs. MercadoPago signatures are checked here from the query string and headers alone (billing_signature.c
+ * owns the format), so a forged notification is refused before its body is read; signed subscribe links are
+ * verified by their handler, which needs the user they name.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "caloria/auth.h"
+#include "caloria/billing_signature.h"
 #include "caloria/db.h"
 #include "caloria/log.h"
 
@@ -123,9 +125,10 @@ cal_err cal_auth_check(cal_ctx *ctx, cal_request *req, cal_auth kind)
 {
 	switch (kind) {
 	case CAL_AUTH_NONE:
-	case CAL_AUTH_MP_SIGNATURE:
 	case CAL_AUTH_SIGNED_LINK:
 		return CAL_OK;
+	case CAL_AUTH_MP_SIGNATURE:
+		return cal_billing_sig_check(ctx, req);
 	case CAL_AUTH_WEBHOOK_TOKEN:
 		return check_webhook_token(ctx, req);
 	case CAL_AUTH_OPS:

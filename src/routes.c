@@ -22,6 +22,14 @@ const cal_route cal_routes[] = {
 	{.methods = CAL_POST, .pattern = "/webhook/manychat", .handler = cal_h_manychat, .auth = CAL_AUTH_WEBHOOK_TOKEN,
 	 .rate = CAL_RATE_WEBHOOK, .name = "webhook_manychat", .render_error = cal_manychat_render_error,
 	 .rate_key = cal_manychat_rate_key},
+	ROW(CAL_POST, "/webhook/mercadopago", cal_h_mp_webhook, CAL_AUTH_MP_SIGNATURE, CAL_RATE_WEBHOOK, "webhook_mercadopago"),
+	ROW(CAL_POST, "/api/create-subscription", cal_h_create_subscription, CAL_AUTH_WEBHOOK_TOKEN, CAL_RATE_WEBHOOK,
+	    "create_subscription"),
+	ROW(CAL_GET | CAL_POST, "/subscribe", cal_h_subscribe, CAL_AUTH_SIGNED_LINK, CAL_RATE_API, "subscribe"),
+	ROW(CAL_GET, "/subscription-success", cal_h_subscription_success, CAL_AUTH_NONE, CAL_RATE_API,
+	    "subscription_success"),
+	ROW(CAL_GET, "/subscription-cancel", cal_h_subscription_cancel, CAL_AUTH_NONE, CAL_RATE_API,
+	    "subscription_cancel"),
 };
 
 const int cal_routes_count = (int)(sizeof cal_routes / sizeof cal_routes[0]);

@@ -49,9 +49,9 @@ cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int 
 
 /*
  * The whole turn of a chat message whose text is already analysed as the meal m, in one round trip: opens a
- * transaction, touches the sender like cal_users_begin_touch() and, when the user has a complete profile and
- * no quiz in progress, records m for the user's local today and commits. user receives the user with the day
- * after the meal. out->food_log_id > 0: logged and committed (no transaction is open). 0: nothing was
+ * transaction, touches the sender like cal_users_begin_touch() and, when the user has a complete profile,
+ * no quiz in progress and the subscription gate allows one more analysis (SPEC §9.4), records m for the
+ * user's local today and commits. user receives the user with the day after the meal. out->food_log_id > 0: logged and committed (no transaction is open). 0: nothing was
  * logged, the transaction is open as after cal_users_begin_touch() and the caller goes on with the turn.
  */
 cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,

@@ -31,4 +31,11 @@ void cal_manychat_render_error(cal_ctx *ctx, const cal_request *req, cal_respons
 /* Rate-limit key "mc:<subscriber id>" from the body; NULL (client address) when the body has no valid id. */
 const char *cal_manychat_rate_key(cal_request *req);
 
+/* src/handlers/billing.c — SPEC §9 subscriptions: MercadoPago notifications, payment links, pages. */
+cal_err cal_h_mp_webhook(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_create_subscription(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_subscribe(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_subscription_success(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_subscription_cancel(cal_ctx *ctx, cal_request *req, cal_response *resp);
+
 #endif

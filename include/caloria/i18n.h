@@ -91,6 +91,8 @@ typedef enum cal_msg {
 	CAL_MSG_SUB_CANCELLED,        /* %s date until which access remains */
 	CAL_MSG_SUB_PAYMENT_FAILED,   /* no args */
 	CAL_MSG_SUB_REVOKED,          /* no args: refunded or charged back */
+	CAL_MSG_TRIAL_ENDED,          /* %d free analyses per day from now on */
+	CAL_MSG_PLAN_UNTIL,           /* %s subscription label, %s end date (YYYY-MM-DD): "free trial until …" */
 	CAL_MSG__MAX
 } cal_msg;
 

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "caloria/billing_link.h"
+#include "caloria/billing_state.h"
 #include "caloria/command.h"
 #include "caloria/db.h"
 #include "caloria/dbcache.h"
@@ -60,6 +62,7 @@ typedef struct mc {
 	const char *counters[4]; /* business metrics to add 1 to */
 	int ncounters;
 	bool days_changed;       /* food logs changed: cached day/week reads of this user are stale */
+	bool trial_ended;        /* this turn ended the user's trial: tell them, once (§9.1) */
 	/* The text's analysis as a meal, made before the database is touched (food_candidate()). */
 	struct json_object *food_doc; /* owned: {"analysis": {…}, "matched", "sodium_mg"} (foodtext.h) */
 	cal_meal meal;
@@ -752,6 +755,104 @@ static cal_err resolve_pending(mc *m, long long analysis_id, bool confirm)
 	return CAL_OK;
 }
 
+/* ---- subscription (§9) ------------------------------------------------------------------------------ */
+
+/* The signed /subscribe link as a url button on the last message; never a preapproval from here (§7.5). */
+static void subscribe_button(mc *m)
+{
+	const char *url = cal_billing_link_url(m->a, &m->ctx->conf, m->user.subscriber_id, time(NULL));
+
+	if (url != NULL)
+		cal_reply_button_url(m->reply, cal_i18n(CAL_MSG_BTN_SUBSCRIBE, m->user.lang), url);
+}
+
+static bool gate_allows(const mc *m)
+{
+	const cal_user *u = &m->user;
+
+	return cal_billing_gate_allows(u->subscription, cal_billing_parse_time(u->trial_ends_at),
+				       cal_billing_parse_time(u->paid_until), u->today.analyses,
+				       m->ctx->conf.subscription_free_daily_analyses, time(NULL));
+}
+
+static cal_err limit_reached(mc *m)
+{
+	say(m, CAL_MSG_LIMIT_REACHED, (int)m->ctx->conf.subscription_free_daily_analyses);
+	subscribe_button(m);
+	cal_reply_status(m->reply, "limit_reached");
+	return CAL_OK;
+}
+
+static cal_err subscribe(mc *m)
+{
+	const cal_user *u = &m->user;
+	const cal_conf *conf = &m->ctx->conf;
+	struct json_object *sub;
+
+	if (strcmp(u->subscription, "active") == 0 && cal_billing_parse_time(u->paid_until) > time(NULL)) {
+		say(m, CAL_MSG_ALREADY_SUBSCRIBED);
+		cal_reply_status(m->reply, "profile");
+		return CAL_OK;
+	}
+	say(m, CAL_MSG_SUBSCRIBE_LINK, conf->subscription_price, conf->subscription_currency);
+	subscribe_button(m);
+	sub = json_object_new_object();
+	json_object_object_add(sub, "payment_link", json_object_new_string(
+		cal_billing_link_url(m->a, conf, u->subscriber_id, time(NULL)) ?: ""));
+	json_object_object_add(sub, "price", json_object_new_string(conf->subscription_price));
+	json_object_object_add(sub, "currency", json_object_new_string(conf->subscription_currency));
+	cal_reply_put(m->reply, "subscription", sub);
+	cal_reply_status(m->reply, "subscription_link");
+	return cal_users_event(m->db, u->id, "subscription_link", "chat");
+}
+
+/* §9.1: a trial past its end becomes trial_expired on the user's first request after it (or earlier, by
+ * `caloria expire-trials`); whichever makes the change tells the user. */
+static cal_err expire_if_due(mc *m)
+{
+	cal_user *u = &m->user;
+	bool expired = false;
+	cal_err err;
+
+	if (strcmp(u->subscription, "trial") != 0 || cal_billing_parse_time(u->trial_ends_at) > time(NULL))
+		return CAL_OK;
+	err = cal_billing_expire_trial(m->db, u->id, &expired);
+	if (err == CAL_OK && expired) {
+		u->subscription = "trial_expired";
+		m->trial_ended = true;
+	}
+	return err;
+}
+
+static void tell_trial_ended(mc *m)
+{
+	if (!m->trial_ended)
+		return;
+	say(m, CAL_MSG_TRIAL_ENDED, (int)m->ctx->conf.subscription_free_daily_analyses);
+	subscribe_button(m);
+}
+
+/* "free trial until 2026-12-05" in the user's local date, or the bare label when the plan has no end. */
+static const char *plan_label(mc *m)
+{
+	const cal_user *u = &m->user;
+	const char *label = cal_i18n_subscription_label(u->subscription, u->lang);
+	const char *end = strcmp(u->subscription, "trial") == 0 ? u->trial_ends_at
+			  : strcmp(u->subscription, "active") == 0 || strcmp(u->subscription, "cancelled") == 0
+				  ? u->paid_until
+				  : NULL;
+	time_t t = cal_billing_parse_time(end);
+	struct tm tm;
+	char date[11];
+
+	if (t == 0)
+		return label;
+	t += (time_t)u->utc_offset_min * 60;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	return cal_i18n_printf(m->a, CAL_MSG_PLAN_UNTIL, u->lang, label, date);
+}
+
 /* ---- commands --------------------------------------------------------------------------------------- */
 
 static cal_err show_status(mc *m)
@@ -767,7 +868,7 @@ static cal_err show_status(mc *m)
 	say(m, CAL_MSG_STATUS, cal_i18n_gender_label(u->profile.gender, u->lang), u->profile.age,
 	    u->profile.weight_kg, u->profile.height_cm, cal_i18n_activity_label(u->profile.activity, u->lang),
 	    cal_i18n_goal_label(u->profile.goal, u->lang), t->bmr, t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
-	    cal_i18n_subscription_label(u->subscription, u->lang));
+	    plan_label(m));
 	return CAL_OK;
 }
 
@@ -818,7 +919,8 @@ static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 	case CAL_CMD_CONFIRM:
 	case CAL_CMD_CANCEL:
 		return resolve_pending(m, arg->analysis_id, cmd == CAL_CMD_CONFIRM);
-	case CAL_CMD_SUBSCRIBE: /* the payment link (§9.2) is not part of this module: show what the bot does */
+	case CAL_CMD_SUBSCRIBE:
+		return subscribe(m);
 	case CAL_CMD_HELP:
 	default:
 		return help(m, CAL_MSG_HELP);
@@ -852,6 +954,8 @@ static cal_err dispatch(mc *m)
 		return start_quiz(m, true);
 	if (m->in.text == NULL)
 		return help(m, CAL_MSG_HELP);
+	if (!gate_allows(m))
+		return limit_reached(m);
 	return log_food_text(m);
 }
 
@@ -909,11 +1013,18 @@ static cal_err converse(mc *m)
 		m->req->lang = m->user.lang;
 	if (err == CAL_OK && logged.food_log_id > 0) {
 		reply_logged(m, &logged);
+		/* Outside the committed turn: a failure here only moves the notice to the next message. */
+		(void)expire_if_due(m);
+		tell_trial_ended(m);
 		after_commit(m);
 		return CAL_OK;
 	}
 	if (err == CAL_OK)
+		err = expire_if_due(m);
+	if (err == CAL_OK)
 		err = dispatch(m);
+	if (err == CAL_OK)
+		tell_trial_ended(m);
 	if (err == CAL_OK && m->user.created)
 		metric(m, "users_created");
 	if (err == CAL_OK)
@@ -1019,6 +1130,7 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 		memset(&m.user, 0, sizeof m.user);
 		m.ncounters = 0;
 		m.days_changed = false;
+		m.trial_ended = false;
 		json_object_put(m.food_doc); /* a retry analyses again: reply_logged() added ids to the old one */
 		m.food_doc = NULL;
 		m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);

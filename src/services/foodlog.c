@@ -116,10 +116,11 @@ cal_err cal_foodlog_record(cal_db *db, long long user_id, const char *date, int 
 
 /*
  * The turn of a message the worker already analysed as a meal, in one round trip and one commit:
- * cal_food_turn (schema/0003_food_turn.sql) opens the transaction, touches the user, logs the meal when the
- * user is one whose text is a meal, commits, and answers the user's row with the day after the meal.
+ * cal_food_turn (schema/0006_subscriptions.sql) opens the transaction, touches the user, logs the meal when
+ * the user is one whose text is a meal and the subscription gate lets one more analysis through (SPEC §9.4),
+ * commits, and answers the user's row with the day after the meal.
  */
-static const char turn_sql[] = "CALL cal_food_turn(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char turn_sql[] = "CALL cal_food_turn(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const cal_user_input *in,
 			 const cal_meal *m, cal_user *user, cal_logged *out)
@@ -127,7 +128,8 @@ cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const c
 	cal_dbv meal[] = {CAL_DB_STR(m->source),   CAL_DB_STR(m->raw_input),  CAL_DB_STR(m->items_json),
 			  CAL_DB_DBL(m->kcal),     CAL_DB_DBL(m->protein_g),  CAL_DB_DBL(m->carbs_g),
 			  CAL_DB_DBL(m->fat_g),    CAL_DB_DBL(m->fiber_g),    CAL_DB_DBL(m->sodium_mg),
-			  CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence)};
+			  CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence),
+			  CAL_DB_INT(conf->subscription_free_daily_analyses)};
 	enum { NMEAL = sizeof meal / sizeof meal[0] };
 	cal_dbv p[CAL_USERS_TOUCH_NPARAMS + NMEAL];
 	cal_dbrows rows = {0};

@@ -262,6 +262,10 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_SUB_REVOKED] = {"", {
 		"Tu pago fue devuelto, así que tu Premium quedó desactivado.",
 		"Your payment was refunded, so your Premium has been turned off."}},
+	[CAL_MSG_TRIAL_ENDED] = {"d", {
+		"Terminó tu prueba gratis. Desde ahora tenés %d análisis gratis por día; con Premium son ilimitados.",
+		"Your free trial has ended. From now on you get %d free analyses a day; with Premium they're unlimited."}},
+	[CAL_MSG_PLAN_UNTIL] = {"ss", {"%s hasta el %s", "%s until %s"}},
 };
 
 /* What an out-of-range message id says: harmless, and it never has conversions. */
