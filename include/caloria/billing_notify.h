@@ -63,6 +63,7 @@ cal_err cal_billing_notice_store(cal_db *db, const cal_billing_notice *n, const 
 /* What processing decided for the user, for the push (SPEC §9.3: activation, failure, pause, cancellation). */
 typedef struct cal_billing_outcome {
 	bool changed;            /* the user's status changed */
+	long long user_id;       /* 0 when the resource belongs to no known user */
 	const char *subscriber_id;
 	cal_lang lang;
 	const char *status;      /* the new status */

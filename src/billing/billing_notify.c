@@ -436,19 +436,18 @@ static cal_err mark(cal_db *db, long long notification_id, const char *status, c
 	return notification_id > 0 ? cal_db_exec(db, sql, p, 4, NULL) : CAL_OK;
 }
 
-static cal_err apply_tx(cal_ctx *ctx, cal_arena *a, const resource *r, const char *raw, long long notification_id,
-			cal_billing_outcome *out)
+/* The writes of one fetched resource inside the caller's open transaction (see the file comment). */
+static cal_err apply_in_tx(cal_ctx *ctx, cal_arena *a, const resource *r, const char *raw,
+			   long long notification_id, cal_billing_outcome *out)
 {
 	cal_db *db = ctx->db;
 	target t;
 	long long user_id = 0;
 	bool approved = false;
 	const char *source = cal_arena_printf(a, "%s:%s", cal_billing_topic_name(r->topic), r->id);
-	cal_err err = cal_db_begin(db);
+	cal_err err = find_user(db, a, r, &user_id);
 
 	memset(&t, 0, sizeof t);
-	if (err == CAL_OK)
-		err = find_user(db, a, r, &user_id);
 	if (err == CAL_OK && user_id > 0)
 		err = lock_user(db, a, user_id, &t);
 	if (err == CAL_ERR_NOT_FOUND) {
@@ -464,17 +463,34 @@ static cal_err apply_tx(cal_ctx *ctx, cal_arena *a, const resource *r, const cha
 		out->note = "no user";
 	if (err == CAL_OK)
 		err = mark(db, notification_id, "processed", out->note);
-	if (err == CAL_OK)
-		err = cal_db_commit(db);
-	if (err != CAL_OK) {
-		cal_db_rollback(db);
-		return err;
-	}
-	out->payment_approved = approved && user_id > 0;
+	out->user_id = user_id;
+	out->payment_approved = err == CAL_OK && approved && user_id > 0;
+	return err;
+}
+
+/* Counters of an outcome that is committed. */
+static void count(cal_ctx *ctx, const cal_billing_outcome *out)
+{
 	if (ctx->shm != NULL && out->payment_approved)
 		cal_metrics_business(ctx->shm, "payments_approved", 1);
 	if (ctx->shm != NULL && out->changed && strcmp(out->status, "active") == 0)
 		cal_metrics_business(ctx->shm, "subscriptions_activated", 1);
+}
+
+static cal_err apply_tx(cal_ctx *ctx, cal_arena *a, const resource *r, const char *raw, long long notification_id,
+			cal_billing_outcome *out)
+{
+	cal_err err = cal_db_begin(ctx->db);
+
+	if (err == CAL_OK)
+		err = apply_in_tx(ctx, a, r, raw, notification_id, out);
+	if (err == CAL_OK)
+		err = cal_db_commit(ctx->db);
+	if (err != CAL_OK) {
+		cal_db_rollback(ctx->db);
+		return err;
+	}
+	count(ctx, out);
 	return CAL_OK;
 }
 

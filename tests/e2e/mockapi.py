@@ -25,6 +25,21 @@ Scripted responses and failure injection go through the control endpoint (JSON b
     GET  /__control/requests?service=NAME    recorded requests as a JSON list
     GET  /__control/health   {"status": "ok"}
 
+MercadoPago keeps resources with a state each, so a test can say what the API knows and watch Caloria
+converge to it (tests/e2e/test_subscriptions.py):
+
+    POST /__control/mercadopago  {"preapprovals"?: {ID: {...}}, "payments"?: {ID: {...}},
+                                  "authorized_payments"?: {ID: {...}}, "down"?: {"KIND:ID": N},
+                                  "strict"?: bool, "clear"?: bool}
+                             resources are merged into the state (a resource's fields replace the stored
+                             ones); "down" makes GETs of a resource (KIND: payment, preapproval,
+                             authorized_payment) answer 500 N more times (-1: until changed); "strict": unknown
+                             resources are 404 instead of the default objects; "clear" forgets everything
+    GET  /__control/mercadopago  the state: {"preapprovals", "payments", "authorized_payments", "down",
+                                  "created": [preapproval ids made by POST /preapproval, in order]}
+POST /preapproval stores what it creates (status pending) and answers the same preapproval again for a
+repeated X-Idempotency-Key.
+
 Only the Python standard library is used; the server binds to loopback only.
 """
 
@@ -61,6 +76,87 @@ MEDIA_TYPES = {
 }
 
 
+class MercadoPagoState:
+    """The MercadoPago mock's resources, their failure injection and the idempotency keys seen."""
+
+    KINDS = {"preapproval": "preapprovals", "payment": "payments", "authorized_payment": "authorized_payments"}
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self):
+        self.res = {"preapprovals": {}, "payments": {}, "authorized_payments": {}}
+        self.down = {}
+        self.strict = False
+        self.idem = {}
+        self.created = []
+
+    def control(self, doc):
+        with self.lock:
+            if doc.get("clear"):
+                self.clear()
+            for table in self.res:
+                for rid, fields in (doc.get(table) or {}).items():
+                    cur = self.res[table].setdefault(str(rid), {"id": rid})
+                    cur.update(fields)
+            for key, n in (doc.get("down") or {}).items():
+                if key.split(":", 1)[0] not in self.KINDS or not isinstance(n, int):
+                    raise ValueError("down keys are KIND:ID with KIND one of " + ", ".join(self.KINDS))
+                if n == 0:
+                    self.down.pop(key, None)
+                else:
+                    self.down[key] = n
+            if "strict" in doc:
+                self.strict = bool(doc["strict"])
+
+    def dump(self):
+        with self.lock:
+            out = {k: dict(v) for k, v in self.res.items()}
+            out["down"] = dict(self.down)
+            out["created"] = list(self.created)
+            return out
+
+    def respond(self, method, path, headers, body_json, now):
+        """(status, content_type, object) when the state decides the answer, else None."""
+        with self.lock:
+            if method == "POST" and path.rstrip("/") == "/preapproval":
+                key = headers.get("X-Idempotency-Key")
+                if key and key in self.idem:
+                    return 200, "application/json", dict(self.res["preapprovals"][self.idem[key]])
+                # Unique across mock restarts too: the test database outlives them.
+                pid = "2c93808%d%05d" % (int(time.time()), len(self.created) + 1)
+                body = body_json if isinstance(body_json, dict) else {}
+                obj = {"id": pid, "status": "pending", "external_reference": body.get("external_reference", ""),
+                       "payer_email": body.get("payer_email", ""), "reason": body.get("reason", ""),
+                       "auto_recurring": body.get("auto_recurring", {}), "date_created": now,
+                       "init_point": "https://www.mercadopago.com.ar/subscriptions/checkout?preapproval_id=" + pid}
+                self.res["preapprovals"][pid] = obj
+                self.created.append(pid)
+                if key:
+                    self.idem[key] = pid
+                return 201, "application/json", dict(obj)
+            if method != "GET":
+                return None
+            for prefix, kind in (("/v1/payments/", "payment"), ("/preapproval/", "preapproval"),
+                                 ("/authorized_payments/", "authorized_payment")):
+                if path.startswith(prefix):
+                    rid = path[len(prefix):].strip("/")
+                    key = kind + ":" + rid
+                    if key in self.down:
+                        if self.down[key] > 0:
+                            self.down[key] -= 1
+                            if self.down[key] == 0:
+                                del self.down[key]
+                        return 500, "application/json", {"message": "internal_error", "status": 500}
+                    obj = self.res[self.KINDS[kind]].get(rid)
+                    if obj is not None:
+                        return 200, "application/json", dict(obj)
+                    if self.strict:
+                        return 404, "application/json", {"message": "resource not found", "status": 404}
+            return None
+
+
 class State:
     """Rules and the request log, shared by the handler threads under one lock."""
 
@@ -69,6 +165,7 @@ class State:
         self.rules = []
         self.log_path = log_path
         self.counter = 0
+        self.mp = MercadoPagoState()
         open(log_path, "a").close()
 
     def add_rule(self, rule):
@@ -256,6 +353,11 @@ class Handler(BaseHTTPRequestHandler):
                 body_json = json.loads(raw)
             except ValueError:
                 body_json = None
+        if service == "mercadopago":
+            now = time.strftime("%Y-%m-%dT%H:%M:%S.000-03:00", time.gmtime(time.time() - 3 * 3600))
+            answer = state.mp.respond(self.command, path, self.headers, body_json, now)
+            if answer is not None:
+                return self.send(*answer)
         status, ctype, data = default_response(state, service, self.command, path, url.query, body_json)
         self.send(status, ctype, data)
 
@@ -287,10 +389,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, "application/json", {"status": "ok"})
             if what == "reset" and self.command == "POST":
                 state.reset()
+                state.mp.control({"clear": True})
                 return self.send(200, "application/json", {"status": "reset"})
             if what == "script" and self.command == "POST":
                 state.add_rule(json.loads(raw or b"{}"))
                 return self.send(200, "application/json", {"status": "added"})
+            if what == "mercadopago":
+                if self.command == "POST":
+                    state.mp.control(json.loads(raw or b"{}"))
+                return self.send(200, "application/json", state.mp.dump())
             if what == "requests":
                 service = urllib.parse.parse_qs(url.query).get("service", [None])[0]
                 return self.send(200, "application/json", state.requests(service))
