@@ -90,11 +90,21 @@ cal_err cal_billing_notify_consume(cal_ctx *ctx, cal_arena *a, long long id, cal
  * there is nothing to tell. */
 cal_msg cal_billing_outcome_message(const cal_billing_outcome *o, bool *subscribe_button);
 
+/* The v2 content object that tells the user about an outcome (caller puts it), NULL when nothing to tell. */
+struct json_object *cal_billing_outcome_content(cal_ctx *ctx, cal_arena *a, const cal_billing_outcome *o);
+
 /* Sends the outcome's message through ManyChat sendContent (nothing when there is nothing to tell). */
 cal_err cal_billing_outcome_push(cal_ctx *ctx, cal_arena *a, const cal_billing_outcome *o);
 
 /* request + blocking call + consume + push, for one notification. */
 cal_err cal_billing_notify_process(cal_ctx *ctx, cal_arena *a, long long id, cal_billing_outcome *out);
+
+/*
+ * The fetched resource's text (body) applied to notification id inside the caller's open transaction (a job's
+ * commit): nothing when the row is no longer pending; CAL_ERR_UPSTREAM when the text is not the resource.
+ */
+cal_err cal_billing_notify_apply_text(cal_ctx *ctx, cal_arena *a, long long id, const char *body,
+				      cal_billing_outcome *out);
 
 /* Store from a fetched resource and derive: the part of consume after the HTTP call, exposed for tests. */
 cal_err cal_billing_apply(cal_ctx *ctx, cal_arena *a, cal_billing_topic topic, struct json_object *resource,

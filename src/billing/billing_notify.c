@@ -605,17 +605,16 @@ static const char *date_of(cal_arena *a, time_t t)
 	return cal_arena_strdup(a, buf);
 }
 
-cal_err cal_billing_outcome_push(cal_ctx *ctx, cal_arena *a, const cal_billing_outcome *o)
+struct json_object *cal_billing_outcome_content(cal_ctx *ctx, cal_arena *a, const cal_billing_outcome *o)
 {
 	bool button = false;
 	cal_msg m = cal_billing_outcome_message(o, &button);
 	struct json_object *doc, *content = NULL;
 	cal_reply *r;
 	const char *text, *url;
-	cal_err err;
 
 	if (m == CAL_MSG__MAX || o->subscriber_id == NULL)
-		return CAL_OK;
+		return NULL;
 	text = strcmp(cal_i18n_args(m), "s") == 0 ? cal_i18n_printf(a, m, o->lang, date_of(a, o->paid_until))
 						   : cal_i18n_printf(a, m, o->lang);
 	r = cal_reply_new(a, ctx->conf.manychat_channel, false);
@@ -624,12 +623,50 @@ cal_err cal_billing_outcome_push(cal_ctx *ctx, cal_arena *a, const cal_billing_o
 	if (url != NULL)
 		cal_reply_button_url(r, cal_i18n(CAL_MSG_BTN_SUBSCRIBE, o->lang), url);
 	doc = cal_reply_render(r);
-	json_object_object_get_ex(doc, "content", &content);
-	err = cal_api_manychat_send(ctx->api, o->subscriber_id, content, a);
+	if (json_object_object_get_ex(doc, "content", &content))
+		json_object_get(content);
 	json_object_put(doc);
 	cal_reply_free(r);
+	return content;
+}
+
+cal_err cal_billing_outcome_push(cal_ctx *ctx, cal_arena *a, const cal_billing_outcome *o)
+{
+	struct json_object *content = cal_billing_outcome_content(ctx, a, o);
+	cal_err err;
+
+	if (content == NULL)
+		return CAL_OK;
+	err = cal_api_manychat_send(ctx->api, o->subscriber_id, content, a);
+	json_object_put(content);
 	if (err != CAL_OK)
 		cal_warn("api", "subscription notice not delivered (%s)", cal_err_code(err));
+	return err;
+}
+
+cal_err cal_billing_notify_apply_text(cal_ctx *ctx, cal_arena *a, long long id, const char *body,
+				      cal_billing_outcome *out)
+{
+	cal_billing_notice n;
+	struct json_object *doc;
+	resource r;
+	cal_err err;
+
+	memset(out, 0, sizeof *out);
+	err = load_notice(ctx->db, a, id, &n);
+	if (err != CAL_OK)
+		return err == CAL_ERR_NOT_FOUND ? CAL_OK : err;
+	doc = json_tokener_parse(body != NULL ? body : "");
+	if (read_resource(a, n.topic, doc, &r) != 0 ||
+	    (strcmp(r.id, n.resource_id) != 0 && n.topic != CAL_TOPIC_AUTHORIZED_PAYMENT)) {
+		json_object_put(doc);
+		return CAL_ERR_UPSTREAM;
+	}
+	/* r points into doc: keep it until the writes are done. */
+	err = apply_in_tx(ctx, a, &r, body, id, out);
+	json_object_put(doc);
+	if (err == CAL_OK)
+		count(ctx, out);
 	return err;
 }
 

@@ -251,14 +251,15 @@ Test(health_up, health_is_not_unhealthy_with_the_database_up)
 	cr_assert_str_eq(s_at("checks.database.status"), "healthy");
 }
 
-/* The migrations shipped in SCHEMA_DIR, so the expectations follow the files instead of a fixed count. */
+/* The migrations shipped in SCHEMA_DIR (all pending on this fresh database), so the expectations follow the
+ * files instead of a fixed count; counted as files, since version numbers may have gaps. */
 static int shipped_migrations(void)
 {
 	cal_migration_status st;
 
 	cr_assert_eq(cal_migrate_status(ctx.db, SCHEMA_DIR, &st, NULL), CAL_OK);
-	cr_assert_gt(st.latest_available, 0);
-	return st.latest_available;
+	cr_assert_gt(st.pending, 0);
+	return st.pending;
 }
 
 Test(health_up, ready_follows_the_migrations)
@@ -294,7 +295,10 @@ Test(health_up, database_reports_version_schema_and_tables)
 	cr_assert_eq(resp.status, 200);
 	cr_assert_str_eq(s_at("status"), "healthy");
 	cr_assert_not_null(strstr(s_at("server_version"), "MariaDB"));
-	cr_assert_eq(atoi(s_at("schema_version")), shipped_migrations());
+	cal_migration_status st;
+	cr_assert_eq(cal_migrate_status(ctx.db, SCHEMA_DIR, &st, NULL), CAL_OK);
+	cr_assert_eq(st.pending, 0);
+	cr_assert_eq(atoi(s_at("schema_version")), st.latest_available);
 	cr_assert(has("tables.users"));
 	cr_assert(has("tables.food_logs"));
 	cr_assert(has("tables.daily_stats"));
