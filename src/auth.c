@@ -1,8 +1,9 @@
 /*
  * Route authentication. The pipeline calls cal_auth_check() with the route's auth kind before the handler
- * runs. MercadoPago signatures are checked here from the query string and headers alone (billing_signature.c
- * owns the format), so a forged notification is refused before its body is read; signed subscribe links are
- * verified by their handler, which needs the user they name.
+ * runs, and it looks only at headers, cookies and the query string: admin sessions and API tokens
+ * (admin_auth.c), and MercadoPago signatures from the query string and headers alone (billing_signature.c
+ * owns the format), so a forged notification is refused before its body is read. Signed subscribe links are
+ * verified by their handler, which needs the user they name; form CSRF tokens by the admin handlers.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "caloria/admin_auth.h"
 #include "caloria/auth.h"
 #include "caloria/billing_signature.h"
 #include "caloria/db.h"
@@ -58,33 +60,6 @@ void cal_auth_sha256_hex(const char *s, size_t len, char out[65])
 	out[64] = '\0';
 }
 
-static const char SQL_TOKEN_LOOKUP[] =
-	"SELECT id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL";
-static const char SQL_TOKEN_USED[] =
-	"UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?";
-
-cal_err cal_auth_api_token(cal_ctx *ctx, cal_request *req, const char *token, long long *token_id)
-{
-	char hash[65];
-	cal_dbrows rows;
-	cal_err e;
-
-	if (token == NULL || strlen(token) < 16 || strlen(token) > 200)
-		return CAL_ERR_UNAUTHORIZED;
-	cal_auth_sha256_hex(token, strlen(token), hash);
-	cal_dbv p[] = {CAL_DB_STR(hash)};
-	e = cal_db_query(ctx->db, req->arena, SQL_TOKEN_LOOKUP, p, 1, &rows);
-	if (e != CAL_OK)
-		return e;
-	if (rows.nrows != 1)
-		return CAL_ERR_UNAUTHORIZED;
-	*token_id = cal_db_cell_int(&rows, 0, 0, 0);
-	cal_dbv q[] = {CAL_DB_INT(*token_id)};
-	if (cal_db_exec(ctx->db, SQL_TOKEN_USED, q, 1, NULL) != CAL_OK)
-		cal_warn("security", "could not record api token use");
-	return CAL_OK;
-}
-
 static cal_err check_webhook_token(cal_ctx *ctx, cal_request *req)
 {
 	const char *secret = ctx->conf.manychat_webhook_token;
@@ -98,27 +73,44 @@ static cal_err check_webhook_token(cal_ctx *ctx, cal_request *req)
 	return CAL_OK;
 }
 
-/* Operators' endpoints: loopback callers, or an API token. Admin sessions are accepted by the admin module. */
-static cal_err check_ops(cal_ctx *ctx, cal_request *req)
+static void set_principal(cal_request *req, const cal_admin_who *who)
 {
-	long long id;
-	const char *token = cal_auth_bearer(req);
+	req->who = who;
+	req->principal = who->token_id > 0 ? cal_arena_printf(req->arena, "token:%lld", who->token_id)
+					   : cal_arena_printf(req->arena, "admin:%lld", who->admin_id);
+}
 
-	if (token == NULL && cal_auth_is_loopback(req->client_ip))
-		return CAL_OK;
-	cal_err e = cal_auth_api_token(ctx, req, token, &id);
+/* An admin session cookie, else an API bearer token (SPEC §10); headers and cookies only. */
+static cal_err check_session_or_token(cal_ctx *ctx, cal_request *req, bool token_allowed)
+{
+	cal_admin_who *who = NULL;
+	cal_err e = token_allowed && cal_auth_bearer(req) != NULL ? cal_admin_token_from_headers(ctx, req, &who)
+								  : cal_admin_session_from_headers(ctx, req, &who);
 	if (e == CAL_OK)
-		req->principal = cal_arena_printf(req->arena, "token:%lld", id);
+		set_principal(req, who);
 	return e;
 }
 
-static cal_err check_token(cal_ctx *ctx, cal_request *req)
+/*
+ * Operators' endpoints (§4.3): an API token, an admin session (role admin: a viewer gets 403), or a
+ * loopback caller without credentials.
+ */
+static cal_err check_ops(cal_ctx *ctx, cal_request *req)
 {
-	long long id;
-	cal_err e = cal_auth_api_token(ctx, req, cal_auth_bearer(req), &id);
-	if (e == CAL_OK)
-		req->principal = cal_arena_printf(req->arena, "token:%lld", id);
+	bool creds = cal_auth_bearer(req) != NULL || cal_http_cookie(req, CAL_ADMIN_SESSION_COOKIE) != NULL;
+
+	if (!creds && cal_auth_is_loopback(req->client_ip))
+		return CAL_OK;
+	cal_err e = check_session_or_token(ctx, req, true);
+	if (e == CAL_OK && req->who->token_id == 0 && req->who->role != CAL_ROLE_ADMIN)
+		return CAL_ERR_FORBIDDEN;
 	return e;
+}
+
+/* The login form: its CSRF nonce cookie must be there; the handler compares the form's token with it. */
+static cal_err check_login_form(cal_request *req)
+{
+	return cal_http_cookie(req, CAL_ADMIN_LOGIN_COOKIE) != NULL ? CAL_OK : CAL_ERR_FORBIDDEN;
 }
 
 cal_err cal_auth_check(cal_ctx *ctx, cal_request *req, cal_auth kind)
@@ -134,12 +126,13 @@ cal_err cal_auth_check(cal_ctx *ctx, cal_request *req, cal_auth kind)
 	case CAL_AUTH_OPS:
 		return check_ops(ctx, req);
 	case CAL_AUTH_SESSION_OR_TOKEN:
-		return check_token(ctx, req);
-	case CAL_AUTH_CSRF:
+		return check_session_or_token(ctx, req, true);
 	case CAL_AUTH_SESSION:
+		return check_session_or_token(ctx, req, false);
+	case CAL_AUTH_CSRF:
+		return check_login_form(req);
 	case CAL_AUTH__MAX:
 		break;
 	}
-	/* Admin sessions arrive with the admin panel; until then nothing passes. */
 	return CAL_ERR_UNAUTHORIZED;
 }

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "caloria/admin_auth.h"
 #include "caloria/conf.h"
 #include "caloria/ctx.h"
 #include "caloria/db.h"
@@ -48,6 +49,9 @@ static const command commands[] = {
 	{"send-daily-summaries", cal_summary_cli_main, NULL,
 	 "send-daily-summaries [--date YYYY-MM-DD] [--dry-run]\n"
 	 "                          send yesterday's summary to every user who logged food (once per day)", CAL_CTX_SHARED},
+	{"admin", cal_admin_cli_main, NULL,
+	 "admin create USER --role admin|viewer | admin passwd USER | admin token create NAME [--role R]\n"
+	 "                          manage panel users (password on stdin) and API tokens (shown once)", 0},
 	{"cleanup", cal_maintenance_cli_main, NULL,
 	 "cleanup                 delete expired sessions, old notifications and finished jobs", 0},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it", 0},

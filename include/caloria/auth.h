@@ -1,6 +1,7 @@
 /*
- * Authentication kinds of the route table (SPEC §4.3): the ManyChat shared token, API bearer tokens and the
- * operator rule (token, admin session or loopback). Every secret comparison is constant-time.
+ * Authentication kinds of the route table (SPEC §4.3): the ManyChat shared token, admin sessions and API
+ * bearer tokens (admin_auth.h), and the operator rule (token, admin session or
+ * loopback). Every secret comparison is constant-time.
  */
 #ifndef CALORIA_AUTH_H
 #define CALORIA_AUTH_H
@@ -20,8 +21,6 @@ bool cal_auth_secret_eq(const char *secret, const char *candidate);
 const char *cal_auth_bearer(const cal_request *req);
 /* True when the client address is loopback (127.0.0.0/8 or ::1). */
 bool cal_auth_is_loopback(const char *ip);
-/* Looks up an API token (stored as SHA-256 hex); *token_id set on success. */
-cal_err cal_auth_api_token(cal_ctx *ctx, cal_request *req, const char *token, long long *token_id);
 /* SHA-256 of s as 64 lowercase hex chars into out[65]. */
 void cal_auth_sha256_hex(const char *s, size_t len, char out[65]);
 

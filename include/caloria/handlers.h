@@ -38,4 +38,23 @@ cal_err cal_h_subscribe(cal_ctx *ctx, cal_request *req, cal_response *resp);
 cal_err cal_h_subscription_success(cal_ctx *ctx, cal_request *req, cal_response *resp);
 cal_err cal_h_subscription_cancel(cal_ctx *ctx, cal_request *req, cal_response *resp);
 
+/* src/handlers/pages.c — SPEC §4.3 public pages (es/en). */
+cal_err cal_h_page_home(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_page_privacy(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_page_terms(cal_ctx *ctx, cal_request *req, cal_response *resp);
+
+/* src/handlers/admin.c — SPEC §10 admin panel (HTML; errors rendered as pages) and JSON API. */
+cal_err cal_h_admin(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_admin_login(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_admin_logout(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_admin_dashboard(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_admin_users(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_admin_user(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_admin_status(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_api_users(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_api_user(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_api_user_stats(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_api_analytics(cal_ctx *ctx, cal_request *req, cal_response *resp);
+cal_err cal_h_api_funnel(cal_ctx *ctx, cal_request *req, cal_response *resp);
+
 #endif

@@ -64,6 +64,7 @@ typedef struct cal_request {
 	cal_lang lang;             /* language for error messages; handlers may refine it */
 	struct timespec started;   /* CLOCK_MONOTONIC */
 	const char *principal;     /* who is calling, for rate-limit keys; set by auth/handlers */
+	const struct cal_admin_who *who; /* the admin session or API token that authenticated it (admin_auth.h) */
 } cal_request;
 
 typedef struct cal_header {
