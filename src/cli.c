@@ -22,6 +22,7 @@
 #include "caloria/err.h"
 #include "caloria/foodcli.h"
 #include "caloria/migrate.h"
+#include "caloria/privacy.h"
 #include "caloria/summary.h"
 #include "caloria/maintenance.h"
 #include "caloria/version.h"
@@ -52,6 +53,9 @@ static const command commands[] = {
 	{"admin", cal_admin_cli_main, NULL,
 	 "admin create USER --role admin|viewer | admin passwd USER | admin token create NAME [--role R]\n"
 	 "                          manage panel users (password on stdin) and API tokens (shown once)", 0},
+	{"user", cal_privacy_cli_main, NULL,
+	 "user export ID | user delete ID\n"
+	 "                          print all data of a user as JSON, or erase it (payments kept anonymised)", 0},
 	{"cleanup", cal_maintenance_cli_main, NULL,
 	 "cleanup                 delete expired sessions, old notifications and finished jobs", 0},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it", 0},

@@ -23,6 +23,8 @@ typedef enum cal_command {
 	CAL_CMD_NEW_FOOD_LOG, /* payload new_food_log */
 	CAL_CMD_CONFIRM,      /* payload confirm:<analysis id> */
 	CAL_CMD_CANCEL,       /* payload cancel:<analysis id> */
+	CAL_CMD_DELETE_DATA,  /* borrar mis datos | delete my data; payload delete_my_data */
+	CAL_CMD_DELETE_CONFIRM, /* confirmar borrado | confirm delete; payload delete_my_data:confirm */
 	CAL_CMD__MAX
 } cal_command;
 

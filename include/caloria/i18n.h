@@ -93,6 +93,9 @@ typedef enum cal_msg {
 	CAL_MSG_SUB_REVOKED,          /* no args: refunded or charged back */
 	CAL_MSG_TRIAL_ENDED,          /* %d free analyses per day from now on */
 	CAL_MSG_PLAN_UNTIL,           /* %s subscription label, %s end date (YYYY-MM-DD): "free trial until …" */
+	CAL_MSG_DELETE_ASK,           /* no args: "delete my data" asks for confirmation (privacy.h) */
+	CAL_MSG_DELETE_DONE,          /* no args: everything was erased */
+	CAL_MSG_DELETE_NOT_ASKED,     /* no args: a confirmation without a recent request */
 	CAL_MSG__MAX
 } cal_msg;
 

@@ -179,7 +179,7 @@ static int token_create(cal_ctx *ctx, const char *name, const char *role)
 	}
 	char detail[128];
 	snprintf(detail, sizeof detail, "cli: token %s (%s)", name, role);
-	cal_admin_audit(ctx, 0, "api_token_created", detail);
+	cal_admin_audit(ctx, 0, "admin_token_created", detail);
 	/* The only time the token is ever shown: stdout alone, so `TOKEN=$(caloria admin token create x)` works. */
 	printf("%s\n", token);
 	fprintf(stderr, "token %s (%s) created; it is shown only this once\n", name, role);

@@ -26,6 +26,7 @@
 #include "caloria/i18n.h"
 #include "caloria/log.h"
 #include "caloria/metrics.h"
+#include "caloria/privacy.h"
 #include "caloria/quiz.h"
 #include "caloria/reply.h"
 #include "caloria/users.h"
@@ -63,6 +64,7 @@ typedef struct mc {
 	int ncounters;
 	bool days_changed;       /* food logs changed: cached day/week reads of this user are stale */
 	bool trial_ended;        /* this turn ended the user's trial: tell them, once (§9.1) */
+	bool erased;             /* the user asked for and confirmed the erasure of their data */
 	/* The text's analysis as a meal, made before the database is touched (food_candidate()). */
 	struct json_object *food_doc; /* owned: {"analysis": {…}, "matched", "sodium_mg"} (foodtext.h) */
 	cal_meal meal;
@@ -883,6 +885,29 @@ static cal_err set_language(mc *m, cal_lang lang)
 	return CAL_OK;
 }
 
+/* "borrar mis datos" asks; "confirmar borrado" within CAL_PRIVACY_CONFIRM_S erases (privacy.h). */
+static cal_err delete_data(mc *m, bool confirm)
+{
+	bool asked = false;
+	cal_err err = confirm ? cal_privacy_requested(m->ctx, m->a, m->user.id, &asked)
+			      : cal_privacy_request(m->ctx, m->user.id);
+
+	if (err != CAL_OK)
+		return err;
+	if (!confirm || !asked) {
+		say(m, confirm ? CAL_MSG_DELETE_NOT_ASKED : CAL_MSG_DELETE_ASK);
+		cal_reply_status(m->reply, "data_deletion_confirm");
+		return CAL_OK;
+	}
+	if ((err = cal_privacy_erase_in_tx(m->ctx, m->a, m->user.id, "chat")) != CAL_OK)
+		return err;
+	m->erased = true;
+	m->days_changed = true;
+	say(m, CAL_MSG_DELETE_DONE);
+	cal_reply_status(m->reply, "data_deleted");
+	return CAL_OK;
+}
+
 static cal_err help(mc *m, cal_msg msg)
 {
 	say(m, msg);
@@ -919,6 +944,9 @@ static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 	case CAL_CMD_CONFIRM:
 	case CAL_CMD_CANCEL:
 		return resolve_pending(m, arg->analysis_id, cmd == CAL_CMD_CONFIRM);
+	case CAL_CMD_DELETE_DATA:
+	case CAL_CMD_DELETE_CONFIRM:
+		return delete_data(m, cmd == CAL_CMD_DELETE_CONFIRM);
 	case CAL_CMD_SUBSCRIBE:
 		return subscribe(m);
 	case CAL_CMD_HELP:
@@ -963,6 +991,8 @@ static void finish_reply(mc *m)
 {
 	const cal_user *u = &m->user;
 
+	if (m->erased)
+		return; /* nothing of the user is left to describe */
 	cal_reply_field_bool(m->reply, "caloria_quiz_completed", u->quiz_completed);
 	if (u->targets.daily_goal > 0)
 		cal_reply_field_num(m->reply, "caloria_daily_goal", u->targets.daily_goal);
@@ -1131,6 +1161,7 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 		m.ncounters = 0;
 		m.days_changed = false;
 		m.trial_ended = false;
+		m.erased = false;
 		json_object_put(m.food_doc); /* a retry analyses again: reply_logged() added ids to the old one */
 		m.food_doc = NULL;
 		m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);

@@ -32,6 +32,9 @@ static const struct cmd_word text_words[] = {
 	{"premium", CAL_CMD_SUBSCRIBE, -1}, {"suscribirme", CAL_CMD_SUBSCRIBE, -1},
 	{"subscribe", CAL_CMD_SUBSCRIBE, -1},
 	{"estado", CAL_CMD_STATUS, -1}, {"status", CAL_CMD_STATUS, -1}, {"mi plan", CAL_CMD_STATUS, -1},
+	{"borrar mis datos", CAL_CMD_DELETE_DATA, -1}, {"eliminar mis datos", CAL_CMD_DELETE_DATA, -1},
+	{"delete my data", CAL_CMD_DELETE_DATA, -1},
+	{"confirmar borrado", CAL_CMD_DELETE_CONFIRM, -1}, {"confirm delete", CAL_CMD_DELETE_CONFIRM, -1},
 	{NULL, CAL_CMD_NONE, -1},
 };
 
@@ -47,6 +50,7 @@ static const struct cmd_word payload_words[] = {
 	{"set_language:es", CAL_CMD_LANGUAGE, CAL_LANG_ES}, {"set_language:en", CAL_CMD_LANGUAGE, CAL_LANG_EN},
 	{"new_food_log", CAL_CMD_NEW_FOOD_LOG, -1}, {"start_quiz", CAL_CMD_QUIZ_START, -1},
 	{"subscribe", CAL_CMD_SUBSCRIBE, -1}, {"undo", CAL_CMD_UNDO, -1}, {"today", CAL_CMD_TODAY, -1},
+	{"delete_my_data", CAL_CMD_DELETE_DATA, -1}, {"delete_my_data:confirm", CAL_CMD_DELETE_CONFIRM, -1},
 	{NULL, CAL_CMD_NONE, -1},
 };
 
@@ -55,6 +59,7 @@ static const char *const command_names[CAL_CMD__MAX] = {
 	[CAL_CMD_RESET] = "reset", [CAL_CMD_TODAY] = "today", [CAL_CMD_WEEK] = "week", [CAL_CMD_UNDO] = "undo",
 	[CAL_CMD_LANGUAGE] = "language", [CAL_CMD_SUBSCRIBE] = "subscribe", [CAL_CMD_STATUS] = "status",
 	[CAL_CMD_NEW_FOOD_LOG] = "new_food_log", [CAL_CMD_CONFIRM] = "confirm", [CAL_CMD_CANCEL] = "cancel",
+	[CAL_CMD_DELETE_DATA] = "delete_data", [CAL_CMD_DELETE_CONFIRM] = "delete_confirm",
 };
 
 const char *cal_command_name(cal_command c)

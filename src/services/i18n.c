@@ -266,6 +266,17 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"Terminó tu prueba gratis. Desde ahora tenés %d análisis gratis por día; con Premium son ilimitados.",
 		"Your free trial has ended. From now on you get %d free analyses a day; with Premium they're unlimited."}},
 	[CAL_MSG_PLAN_UNTIL] = {"ss", {"%s hasta el %s", "%s until %s"}},
+	[CAL_MSG_DELETE_ASK] = {"", {
+		"Esto borra tu perfil, tus comidas y tus estadísticas para siempre (de los pagos queda solo el registro "
+		"contable, anónimo). Para confirmar, escribí: CONFIRMAR BORRADO (en los próximos 10 minutos).",
+		"This erases your profile, meals and statistics for good (of payments only the anonymous accounting "
+		"record remains). To confirm, send: CONFIRM DELETE (within the next 10 minutes)."}},
+	[CAL_MSG_DELETE_DONE] = {"", {
+		"Listo: borramos todos tus datos. Si volvés a escribir, empezás de cero.",
+		"Done: all your data has been erased. If you write again, you start from scratch."}},
+	[CAL_MSG_DELETE_NOT_ASKED] = {"", {
+		"Para borrar tus datos, primero escribí: borrar mis datos.",
+		"To erase your data, first send: delete my data."}},
 };
 
 /* What an out-of-range message id says: harmless, and it never has conversions. */

@@ -25,6 +25,9 @@ static const struct sweep sweeps[] = {
 	 "DELETE FROM mp_notifications WHERE status IN ('processed', 'ignored')"
 	 " AND received_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?",
 	 CAL_CLEANUP_NOTIFICATION_DAYS},
+	{"old failed admin logins",
+	 "DELETE FROM admin_login_failures WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?",
+	 CAL_CLEANUP_LOGIN_FAILURE_DAYS},
 	{"finished jobs",
 	 "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?",
 	 CAL_CLEANUP_JOB_DAYS},
