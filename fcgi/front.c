@@ -37,6 +37,7 @@
 #include "caloria/err.h"
 #include "caloria/foodtext.h"
 #include "caloria/http.h"
+#include "caloria/jobs.h"
 #include "caloria/log.h"
 #include "caloria/mem.h"
 
@@ -354,6 +355,9 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 		if (cal_app_handle(ctx, arena, &io) != 0)
 			cal_debug("app", "client went away before the response was written");
 		FCGX_Finish_r(req);
+		/* Managed mode has no job runner: the jobs this request enqueued run now that it is answered. */
+		if (ctx->njobs_after > 0)
+			cal_jobs_run_after_response(ctx);
 		cal_arena_reset(arena);
 		if (max > 0 && ++served >= max) {
 			cal_info("app", "worker %ld recycling after %ld requests", (long)getpid(), served);
@@ -376,7 +380,7 @@ static int open_crash_log(const cal_conf *conf)
 	return fd;
 }
 
-int cal_front_worker(int listen_fd, const char *config_path)
+int cal_front_worker(int listen_fd, const char *config_path, bool jobs_inline)
 {
 	cal_ctx ctx;
 	cal_arena arena;
@@ -391,6 +395,7 @@ int cal_front_worker(int listen_fd, const char *config_path)
 		goto out;
 	}
 	have_ctx = true;
+	ctx.jobs_inline = jobs_inline;
 	crashfd = open_crash_log(&ctx.conf);
 	cal_arena_init(&arena, ARENA_CHUNK);
 	have_arena = true;
@@ -465,13 +470,47 @@ int cal_front_cgi(const char *config_path)
 		return CAL_FRONT_EXIT_CONFIG;
 	}
 	cal_arena_init(&arena, ARENA_CHUNK);
+	ctx.jobs_inline = true;
 	if (cal_app_handle(&ctx, &arena, &io) != 0)
 		status = CAL_FRONT_EXIT_FAIL;
 	if (fflush(stdout) != 0)
 		status = CAL_FRONT_EXIT_FAIL;
+	if (ctx.njobs_after > 0) {
+		/* The web server sends the response when our stdout closes; the job runs after that. */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+		cal_jobs_run_after_response(&ctx);
+	}
 	cal_arena_free(&arena);
 	cal_ctx_free(&ctx);
 	return status;
+}
+
+int cal_front_jobs(const char *config_path)
+{
+	cal_ctx ctx;
+	cal_jobs_run_opts o = {.stop = &stop_requested};
+	int crashfd;
+
+	if (install_stop_handlers() != 0)
+		return CAL_FRONT_EXIT_SOFTWARE;
+	if (cal_ctx_init(&ctx, config_path) != CAL_OK) {
+		cal_ctx_free(&ctx);
+		return CAL_FRONT_EXIT_CONFIG;
+	}
+	crashfd = open_crash_log(&ctx.conf);
+	cal_info("app", "job runner %ld ready (%ld calls in flight at most)", (long)getpid(),
+		 ctx.conf.jobs_concurrency);
+	(void)cal_jobs_run(&ctx, &o);
+	cal_ctx_free(&ctx);
+	if (crashfd >= 0) {
+		cal_front_crash_set_fd(-1);
+		close(crashfd);
+	}
+	return CAL_FRONT_EXIT_OK;
 }
 
 int cal_front_warm(const char *config_path)

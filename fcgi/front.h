@@ -29,14 +29,23 @@ void cal_front_crash_set_fd(int fd);
 bool cal_front_fd_is_listener(int fd);
 
 /*
+ * jobs_inline: managed mode, where no job runner exists, so the worker runs the jobs a request enqueued
+ * once the response is complete (jobs.h). The pool's workers pass false.
  * Runs the worker loop on listen_fd until server.max_requests requests were served, SIGTERM/SIGUSR1 (and
  * SIGINT unless it is ignored) arrived, or accept failed for good. A stop signal lets the in-flight request
  * finish. Returns the process exit status (CAL_FRONT_EXIT_*).
  */
-int cal_front_worker(int listen_fd, const char *config_path);
+int cal_front_worker(int listen_fd, const char *config_path, bool jobs_inline);
 
 /* Serves exactly one request from the CGI environment, stdin and stdout. Returns the exit status. */
 int cal_front_cgi(const char *config_path);
+
+/*
+ * The job runner of the standalone pool (SPEC §7.5): runs background jobs (jobs.h) until SIGTERM, then lets
+ * its jobs in flight finish briefly and hands back the rest. The pool runs it in one child and restarts it
+ * when it dies. Returns the exit status.
+ */
+int cal_front_jobs(const char *config_path);
 
 /*
  * Warms the shared cache (SPEC §12: the cache.warm_top most frequent descriptions of the last 7 days) in

@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		return CAL_FRONT_EXIT_USAGE;
 	}
 	if (cal_front_fd_is_listener(STDIN_FILENO))
-		return cal_front_worker(STDIN_FILENO, opts.config_path);
+		return cal_front_worker(STDIN_FILENO, opts.config_path, true);
 	if (getenv("GATEWAY_INTERFACE") == NULL && getenv("REQUEST_METHOD") == NULL && isatty(STDIN_FILENO)) {
 		fprintf(stderr, "caloria.fcgi: not started by a web server (no FastCGI socket, no CGI "
 				"environment); see --help\n");

@@ -73,7 +73,8 @@ typedef struct pool {
 	bool pidfile_written;
 	bool log_to_file;
 	long warm_top;          /* cache.warm_top at start: 0 = no warmer */
-	slot *slots;            /* opts->workers entries */
+	slot *slots;            /* opts->workers worker slots, then the job runner's (nslots = workers + 1) */
+	int nslots;
 	retiree *retiring;      /* workers of older generations still finishing their request */
 	size_t nretiring, capretiring;
 	unsigned gen;
@@ -561,7 +562,27 @@ static void worker_main(pool *p)
 	const char *config_path = p->opts->config_path;
 
 	child_setup(p);
-	exit(cal_front_worker(fd, config_path));
+	exit(cal_front_worker(fd, config_path, false));
+}
+
+/* The last slot is the job runner's (SPEC §7.5): supervised like a worker, restarted when it dies. */
+static bool is_runner(const pool *p, const slot *s)
+{
+	return s == &p->slots[p->nslots - 1];
+}
+
+static void runner_main(pool *p) __attribute__((noreturn));
+static void runner_main(pool *p)
+{
+	const char *config_path = p->opts->config_path;
+
+#ifdef __linux__
+	/* Its own name in ps and /proc, so operators (and tests) tell it from the workers. */
+	(void)prctl(PR_SET_NAME, "caloria-jobs");
+#endif
+	close(p->listen_fd);
+	child_setup(p);
+	exit(cal_front_jobs(config_path));
 }
 
 /*
@@ -598,21 +619,25 @@ static void spawn(pool *p, slot *s)
 		s->restart_at_ms = now_ms() + FORK_RETRY_MS;
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (is_runner(p, s))
+			runner_main(p);
 		worker_main(p);
+	}
 	s->pid = pid;
 	s->gen = p->gen;
 	s->started_ms = now_ms();
 	snprintf(pidbuf, sizeof pidbuf, "%ld", (long)pid);
 	snprintf(genbuf, sizeof genbuf, "%u", p->gen);
-	cal_log_fields(CAL_LOG_INFO, "app", "worker started", "worker_pid", pidbuf, "generation", genbuf, NULL);
+	cal_log_fields(CAL_LOG_INFO, "app", is_runner(p, s) ? "job runner started" : "worker started", "worker_pid",
+		       pidbuf, "generation", genbuf, NULL);
 }
 
 static void start_due(pool *p)
 {
 	long long now = now_ms();
 
-	for (int i = 0; i < p->opts->workers; i++)
+	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid == 0 && p->slots[i].restart_at_ms <= now)
 			spawn(p, &p->slots[i]);
 }
@@ -630,7 +655,7 @@ static long long next_wakeup_ms(const pool *p)
 {
 	long long best = -1, now = now_ms();
 
-	for (int i = 0; i < p->opts->workers; i++)
+	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid == 0)
 			earliest(&best, p->slots[i].restart_at_ms, now);
 	for (size_t i = 0; i < p->nretiring; i++)
@@ -697,7 +722,7 @@ static void reap(pool *p)
 		slot *s = NULL;
 		long long lived = 0;
 
-		for (int i = 0; i < p->opts->workers; i++)
+		for (int i = 0; i < p->nslots; i++)
 			if (p->slots[i].pid == pid)
 				s = &p->slots[i];
 		if (s != NULL) {
@@ -759,7 +784,7 @@ static void reload(pool *p)
 	}
 	reopen_log(p, &conf);
 	p->gen++;
-	for (int i = 0; i < p->opts->workers; i++) {
+	for (int i = 0; i < p->nslots; i++) {
 		slot *s = &p->slots[i];
 		if (s->pid != 0)
 			push_retiring(p, s->pid);
@@ -783,7 +808,7 @@ static size_t signal_all(pool *p, int sig)
 {
 	size_t n = 0;
 
-	for (int i = 0; i < p->opts->workers; i++)
+	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid != 0 && kill(p->slots[i].pid, sig) == 0)
 			n++;
 	for (size_t i = 0; i < p->nretiring; i++)
@@ -796,7 +821,7 @@ static bool any_alive(const pool *p)
 {
 	if (p->nretiring > 0)
 		return true;
-	for (int i = 0; i < p->opts->workers; i++)
+	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid != 0)
 			return true;
 	return false;
@@ -925,7 +950,8 @@ int cal_pool_run(const cal_pool_opts *opts)
 		goto out;
 	if (setup_signals(&p) != 0)
 		goto out;
-	p.slots = cal_calloc((size_t)opts->workers, sizeof *p.slots);
+	p.nslots = opts->workers + 1;
+	p.slots = cal_calloc((size_t)p.nslots, sizeof *p.slots);
 	cal_info("app", "pool %ld listening on %s with %d worker(s)", (long)p.parent, opts->listen, opts->workers);
 	spawn_warmer(&p);
 	status = run_loop(&p);

@@ -70,6 +70,7 @@ struct attempt {
 	bool too_large;         /* the body passed the cap */
 	bool refused;           /* the SSRF rule refused the address */
 	long retry_after_s;     /* from a 429/503, 0 when absent */
+	long long t0;           /* monotonic ms when it started */
 	double ms;
 };
 
@@ -439,21 +440,27 @@ static CURLcode setup(cal_api *api, CURL *h, const cal_api_req *req, const char 
 	return rc;
 }
 
-static void attempt_once(cal_api *api, CURL *h, const cal_api_req *req, const char *method, const char *url,
-			 const char *payload, size_t payload_len, struct curl_slist *hdrs, struct sink *sink,
-			 struct attempt *at)
+/* Sets up one attempt on a reset handle (reset keeps the live connections of an easy handle; a multi handle
+ * keeps its own). The transfer itself is curl_easy_perform() or the multi interface. */
+static void attempt_begin(cal_api *api, CURL *h, const cal_api_req *req, const char *method, const char *url,
+			  const char *payload, size_t payload_len, struct curl_slist *hdrs, struct sink *sink,
+			  struct attempt *at)
 {
-	long long t0 = now_ms();
-	curl_off_t retry_after = 0;
-
 	memset(at, 0, sizeof *at);
+	at->t0 = now_ms();
 	cal_buf_reset(&sink->buf);
 	sink->too_large = false;
 	curl_easy_reset(h);
 	at->rc = setup(api, h, req, method, url, payload, payload_len, hdrs, sink, at);
-	if (at->rc == CURLE_OK)
-		at->rc = curl_easy_perform(h);
-	at->ms = (double)(now_ms() - t0);
+}
+
+/* Reads what the finished transfer produced (rc: its result). */
+static void attempt_end(CURL *h, CURLcode rc, struct sink *sink, struct attempt *at)
+{
+	curl_off_t retry_after = 0;
+
+	at->rc = rc;
+	at->ms = (double)(now_ms() - at->t0);
 	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &at->status) != CURLE_OK)
 		at->status = 0;
 	at->too_large = sink->too_large || at->rc == CURLE_FILESIZE_EXCEEDED;
@@ -656,85 +663,393 @@ static bool cache_lookup(cal_api *api, const char *key, cal_arena *arena, cal_ap
 	return true;
 }
 
-cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, cal_api_resp *resp)
-{
-	const char *ckey = NULL;
-	const char *method = req->method != NULL ? req->method : "GET";
-	struct sink sink = {.max = req->max_bytes > 0 ? req->max_bytes : CAL_API_MAX_BYTES};
-	struct curl_slist *hdrs = NULL;
-	struct attempt at = {0};
-	const char *payload = NULL;
-	size_t payload_len = 0;
-	long long t0 = now_ms();
-	bool idem, failed;
+/*
+ * One call, whichever way its transfers run (cal_api_request() blocks on curl_easy_perform; the multi
+ * interface below drives many at once): what to send, the attempts made so far and the last one's result.
+ */
+struct call {
+	cal_api_req req;          /* copy of the caller's request; its strings live in the caller's arena */
+	const char *method;
 	char *url;
-	CURL *h;
-	cal_err e = CAL_ERR_VALIDATION;
+	const char *payload;
+	size_t payload_len;
+	struct curl_slist *hdrs;
+	const char *ckey;         /* response cache key, NULL when not cached */
+	bool idem;
+	int n;                    /* attempts made */
+	long long t0;
+	struct sink sink;
+	struct attempt at;
+};
 
+/*
+ * Checks and prepares a call. CAL_OK with *ready: send it. Otherwise the call is over before any transfer
+ * (*ready false): the result is returned and resp holds it (a cache hit is CAL_OK).
+ */
+static cal_err call_prepare(cal_api *api, struct call *c, const cal_api_req *req, cal_arena *arena,
+			    bool copy_payload, cal_api_resp *resp, bool *ready)
+{
+	*ready = false;
 	memset(resp, 0, sizeof *resp);
-	cal_buf_init(&sink.buf);
-	if ((int)req->provider < 0 || req->provider >= CAL_API__MAX || !valid_method(method) ||
-	    (url = request_url(api, req, arena)) == NULL)
-		goto out;
-	e = CAL_ERR_UNAVAILABLE;
+	c->req = *req;
+	c->method = req->method != NULL ? req->method : "GET";
+	c->sink.max = req->max_bytes > 0 ? req->max_bytes : CAL_API_MAX_BYTES;
+	c->t0 = now_ms();
+	cal_buf_init(&c->sink.buf);
+	if ((int)req->provider < 0 || req->provider >= CAL_API__MAX || !valid_method(c->method) ||
+	    (c->url = request_url(api, req, arena)) == NULL)
+		return CAL_ERR_VALIDATION;
 	if (!cal_api_configured(api, req->provider)) {
 		cal_debug("api", "%s is not configured; call skipped", names[req->provider]);
-		goto out;
+		return CAL_ERR_UNAVAILABLE;
 	}
+	if ((c->hdrs = build_headers(api, req)) == NULL)
+		return CAL_ERR_VALIDATION;
+	if (req->json != NULL) {
+		c->payload = json_object_to_json_string_ext(req->json,
+							    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		c->payload_len = strlen(c->payload);
+		/* A call that outlives this function must not point into the caller's JSON object. */
+		if (copy_payload)
+			c->payload = cal_arena_strndup(arena, c->payload, c->payload_len);
+	} else {
+		c->payload = req->body;
+		c->payload_len = req->body_len;
+	}
+	if (req->cache_ttl_s > 0 && !req->raw) {
+		c->ckey = cache_key(req, c->method, c->payload, c->payload_len, arena);
+		if (c->ckey != NULL && cache_lookup(api, c->ckey, arena, resp))
+			return CAL_OK;
+	}
+	c->idem = is_idempotent(req, c->method);
+	*ready = true;
+	return CAL_OK;
+}
+
+/* Before each attempt: false when the breaker says no (first attempt: *e = CAL_ERR_UNAVAILABLE). */
+static bool call_may_send(cal_api *api, const struct call *c, cal_err *e)
+{
+	if (breaker_allows(api, &api->p[c->req.provider]))
+		return true;
+	cal_debug("api", "%s skipped: circuit open", names[c->req.provider]);
+	if (c->n == 0)
+		*e = CAL_ERR_UNAVAILABLE;
+	return false;
+}
+
+/* After an attempt: breaker, metrics, log. Returns the back-off before the next attempt, or -1 when the
+ * call is over. */
+static long call_after_attempt(cal_api *api, struct call *c)
+{
+	const struct attempt *at = &c->at;
+	bool failed = provider_failed(at);
+	long wait;
+
+	c->n++;
+	if (!at->refused)
+		breaker_record(api, c->req.provider, failed);
+	if (api->shm != NULL && !at->refused)
+		cal_metrics_api(api->shm, names[c->req.provider],
+				at->rc == CURLE_OK && !at->too_large && at->status >= 200 && at->status < 400, at->ms);
+	log_attempt(c->req.provider, c->method, c->req.path, at, c->n,
+		    failed || at->refused || at->too_large || at->status >= 400);
+	if (c->n > api->conf->http_client_retries || !worth_retrying(at, c->idem) ||
+	    (wait = backoff_ms(api, c->n - 1, at)) < 0)
+		return -1;
+	return wait;
+}
+
+/* The result of the last attempt into resp; a good JSON answer goes to the response cache. */
+static cal_err call_finish(cal_api *api, struct call *c, CURL *h, cal_arena *arena, cal_api_resp *resp)
+{
+	cal_err e = finish(h, &c->req, &c->at, &c->sink, arena, resp);
+
+	resp->attempts = c->n;
+	if (e == CAL_OK && c->ckey != NULL && resp->json != NULL)
+		cal_cache_set_text(api->shm, c->ckey, resp->body, resp->len, c->req.cache_ttl_s);
+	return e;
+}
+
+static void call_release(struct call *c)
+{
+	curl_slist_free_all(c->hdrs);
+	c->hdrs = NULL;
+	cal_buf_free(&c->sink.buf);
+}
+
+cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, cal_api_resp *resp)
+{
+	struct call c;
+	bool ready = false;
+	long wait;
+	CURL *h = NULL;
+	cal_err e;
+
+	memset(&c, 0, sizeof c);
+	e = call_prepare(api, &c, req, arena, false, resp, &ready);
+	if (!ready)
+		goto out;
 	if ((h = handle(api, req->provider)) == NULL) {
 		cal_error("api", "no libcurl handle for %s", names[req->provider]);
+		e = CAL_ERR_UNAVAILABLE;
 		goto out;
 	}
-	if ((hdrs = build_headers(api, req)) == NULL) {
-		e = CAL_ERR_VALIDATION;
-		goto out;
-	}
-	if (req->json != NULL)
-		payload = json_object_to_json_string_ext(req->json,
-							 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	else
-		payload = req->body;
-	payload_len = req->json != NULL ? strlen(payload) : req->body_len;
-	if (req->cache_ttl_s > 0 && !req->raw) {
-		ckey = cache_key(req, method, payload, payload_len, arena);
-		if (cache_lookup(api, ckey, arena, resp)) {
-			e = CAL_OK;
-			goto out;
+	for (;;) {
+		if (!call_may_send(api, &c, &e)) {
+			if (c.n == 0)
+				goto out;
+			break; /* the breaker opened during our retries: report the last answer */
 		}
-	}
-	idem = is_idempotent(req, method);
-	for (int n = 0;; n++) {
-		long wait;
-		if (!breaker_allows(api, &api->p[req->provider])) {
-			cal_debug("api", "%s skipped: circuit open", names[req->provider]);
-			if (n > 0)
-				break; /* the breaker opened during our retries: report the last answer */
-			e = CAL_ERR_UNAVAILABLE;
-			goto out;
-		}
-		attempt_once(api, h, req, method, url, payload, payload_len, hdrs, &sink, &at);
-		resp->attempts = n + 1;
-		failed = provider_failed(&at);
-		if (!at.refused)
-			breaker_record(api, req->provider, failed);
-		if (api->shm != NULL && !at.refused)
-			cal_metrics_api(api->shm, names[req->provider], at.rc == CURLE_OK && !at.too_large &&
-					at.status >= 200 && at.status < 400, at.ms);
-		log_attempt(req->provider, method, req->path, &at, n + 1,
-			    failed || at.refused || at.too_large || at.status >= 400);
-		if (n >= api->conf->http_client_retries || !worth_retrying(&at, idem) ||
-		    (wait = backoff_ms(api, n, &at)) < 0)
+		attempt_begin(api, h, &c.req, c.method, c.url, c.payload, c.payload_len, c.hdrs, &c.sink, &c.at);
+		attempt_end(h, c.at.rc == CURLE_OK ? curl_easy_perform(h) : c.at.rc, &c.sink, &c.at);
+		if ((wait = call_after_attempt(api, &c)) < 0)
 			break;
 		sleep_ms(wait);
 	}
-	e = finish(h, req, &at, &sink, arena, resp);
-	if (e == CAL_OK && ckey != NULL && resp->json != NULL)
-		cal_cache_set_text(api->shm, ckey, resp->body, resp->len, req->cache_ttl_s);
+	e = call_finish(api, &c, h, arena, resp);
 out:
-	resp->ms = (double)(now_ms() - t0);
-	curl_slist_free_all(hdrs);
-	cal_buf_free(&sink.buf);
+	resp->ms = (double)(now_ms() - c.t0);
+	call_release(&c);
 	return e;
+}
+
+/* ------------------------------------------------------------------------------- multi interface */
+
+/* A call on the multi handle: in flight, waiting for its back-off, or finished and not yet collected. */
+struct mcall {
+	struct call c;
+	cal_arena *arena;
+	void *tag;
+	CURL *h;                  /* while a transfer runs or between attempts */
+	long long not_before;     /* waiting: monotonic ms of the next attempt */
+	cal_err e;
+	cal_api_resp resp;
+	struct mcall *next;
+};
+
+#define MULTI_SPARE 64 /* easy handles kept for reuse */
+
+struct cal_api_multi {
+	cal_api *api;
+	CURLM *m;
+	struct mcall *active;     /* transfers on the multi handle */
+	struct mcall *waiting;    /* back-off before a retry */
+	struct mcall *done, **done_tail;
+	int running;              /* transfers on the multi handle */
+	int calls;                /* every call not yet collected */
+	CURL *spare[MULTI_SPARE];
+	int nspare;
+};
+
+cal_api_multi *cal_api_multi_new(cal_api *api)
+{
+	cal_api_multi *mu = cal_calloc(1, sizeof *mu);
+
+	mu->api = api;
+	mu->done_tail = &mu->done;
+	if (api->curl_global)
+		mu->m = curl_multi_init();
+	if (mu->m == NULL)
+		cal_error("api", "libcurl multi handle unavailable; background calls will fail");
+	return mu;
+}
+
+static void mcall_free(cal_api_multi *mu, struct mcall *mc)
+{
+	if (mc->h != NULL) {
+		if (mu->nspare < MULTI_SPARE)
+			mu->spare[mu->nspare++] = mc->h;
+		else
+			curl_easy_cleanup(mc->h);
+	}
+	call_release(&mc->c);
+	json_object_put(mc->resp.json);
+	free(mc);
+}
+
+void cal_api_multi_free(cal_api_multi *mu)
+{
+	struct mcall *mc, *next;
+
+	if (mu == NULL)
+		return;
+	/* Transfers still running are abandoned. */
+	for (mc = mu->waiting; mc != NULL; mc = next) {
+		next = mc->next;
+		mcall_free(mu, mc);
+	}
+	for (mc = mu->done; mc != NULL; mc = next) {
+		next = mc->next;
+		mcall_free(mu, mc);
+	}
+	for (mc = mu->active; mc != NULL; mc = next) {
+		next = mc->next;
+		curl_multi_remove_handle(mu->m, mc->h);
+		mcall_free(mu, mc);
+	}
+	if (mu->m != NULL)
+		curl_multi_cleanup(mu->m);
+	for (int i = 0; i < mu->nspare; i++)
+		curl_easy_cleanup(mu->spare[i]);
+	free(mu);
+}
+
+static void mcall_done(cal_api_multi *mu, struct mcall *mc, cal_err e)
+{
+	mc->e = e;
+	mc->resp.ms = (double)(now_ms() - mc->c.t0);
+	mc->next = NULL;
+	*mu->done_tail = mc;
+	mu->done_tail = &mc->next;
+}
+
+/* Starts the next attempt of mc, or finishes it when the breaker says no. */
+static void mcall_start(cal_api_multi *mu, struct mcall *mc)
+{
+	struct call *c = &mc->c;
+	cal_err e = CAL_ERR_UNAVAILABLE;
+	CURLMcode mrc;
+
+	if (!call_may_send(mu->api, c, &e)) {
+		mcall_done(mu, mc, c->n == 0 ? e : call_finish(mu->api, c, mc->h, mc->arena, &mc->resp));
+		return;
+	}
+	if (mc->h == NULL)
+		mc->h = mu->nspare > 0 ? mu->spare[--mu->nspare] : curl_easy_init();
+	if (mc->h == NULL || mu->m == NULL) {
+		mcall_done(mu, mc, CAL_ERR_UNAVAILABLE);
+		return;
+	}
+	attempt_begin(mu->api, mc->h, &c->req, c->method, c->url, c->payload, c->payload_len, c->hdrs, &c->sink,
+		      &c->at);
+	if (c->at.rc == CURLE_OK)
+		curl_easy_setopt(mc->h, CURLOPT_PRIVATE, (char *)mc);
+	if (c->at.rc != CURLE_OK || (mrc = curl_multi_add_handle(mu->m, mc->h)) != CURLM_OK) {
+		attempt_end(mc->h, c->at.rc != CURLE_OK ? c->at.rc : CURLE_FAILED_INIT, &c->sink, &c->at);
+		(void)call_after_attempt(mu->api, c);
+		mcall_done(mu, mc, call_finish(mu->api, c, mc->h, mc->arena, &mc->resp));
+		return;
+	}
+	mu->running++;
+	mc->next = mu->active;
+	mu->active = mc;
+}
+
+void cal_api_multi_add(cal_api_multi *mu, const cal_api_req *req, cal_arena *arena, void *tag)
+{
+	struct mcall *mc = cal_calloc(1, sizeof *mc);
+	bool ready = false;
+	cal_err e;
+
+	mc->arena = arena;
+	mc->tag = tag;
+	mu->calls++;
+	e = call_prepare(mu->api, &mc->c, req, arena, true, &mc->resp, &ready);
+	if (!ready)
+		mcall_done(mu, mc, e);
+	else
+		mcall_start(mu, mc);
+}
+
+int cal_api_multi_pending(const cal_api_multi *mu)
+{
+	return mu->calls;
+}
+
+/* Transfers that finished: judged, then retried later, or done. */
+static void collect(cal_api_multi *mu)
+{
+	CURLMsg *msg;
+	int left;
+	long wait;
+
+	while ((msg = curl_multi_info_read(mu->m, &left)) != NULL) {
+		struct mcall *mc = NULL;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		CURL *h = msg->easy_handle;
+		CURLcode rc = msg->data.result;
+		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&mc);
+		curl_multi_remove_handle(mu->m, h);
+		mu->running--;
+		if (mc == NULL)
+			continue;
+		for (struct mcall **pp = &mu->active; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == mc) {
+				*pp = mc->next;
+				break;
+			}
+		attempt_end(h, rc, &mc->c.sink, &mc->c.at);
+		if ((wait = call_after_attempt(mu->api, &mc->c)) >= 0) {
+			mc->not_before = now_ms() + wait;
+			mc->next = mu->waiting;
+			mu->waiting = mc;
+			continue;
+		}
+		mcall_done(mu, mc, call_finish(mu->api, &mc->c, h, mc->arena, &mc->resp));
+	}
+}
+
+/* Retries whose back-off is over go out again; returns ms until the next one (-1 when none waits). */
+static long restart_waiting(cal_api_multi *mu)
+{
+	long long now = now_ms(), next = -1;
+	struct mcall **pp = &mu->waiting, *mc;
+
+	while ((mc = *pp) != NULL) {
+		if (mc->not_before <= now) {
+			*pp = mc->next;
+			mcall_start(mu, mc);
+			continue;
+		}
+		if (next < 0 || mc->not_before - now < next)
+			next = mc->not_before - now;
+		pp = &mc->next;
+	}
+	return (long)next;
+}
+
+void cal_api_multi_wait(cal_api_multi *mu, int timeout_ms)
+{
+	int still = 0;
+	long next;
+
+	if (mu->m == NULL)
+		return;
+	next = restart_waiting(mu);
+	if (mu->done != NULL)
+		timeout_ms = 0;
+	if (next >= 0 && next < timeout_ms)
+		timeout_ms = (int)next;
+	if (mu->running > 0 || timeout_ms > 0)
+		curl_multi_poll(mu->m, NULL, 0, timeout_ms > 0 ? timeout_ms : 0, NULL);
+	curl_multi_perform(mu->m, &still);
+	collect(mu);
+	(void)restart_waiting(mu);
+}
+
+void cal_api_multi_wakeup(cal_api_multi *mu)
+{
+	if (mu->m != NULL)
+		curl_multi_wakeup(mu->m);
+}
+
+bool cal_api_multi_next(cal_api_multi *mu, void **tag, cal_err *e, cal_api_resp *resp)
+{
+	struct mcall *mc = mu->done;
+
+	if (mc == NULL)
+		return false;
+	mu->done = mc->next;
+	if (mu->done == NULL)
+		mu->done_tail = &mu->done;
+	mu->calls--;
+	*tag = mc->tag;
+	*e = mc->e;
+	*resp = mc->resp;
+	mc->resp.json = NULL; /* now the caller's */
+	mcall_free(mu, mc);
+	return true;
 }
 
 cal_err cal_api_json(cal_api *api, cal_api_provider provider, const char *path, struct json_object *body,
@@ -763,10 +1078,31 @@ static struct json_object *subscriber_json(const char *id)
 	return json_object_new_string(id);
 }
 
+struct json_object *cal_api_manychat_body(const char *subscriber_id, struct json_object *content)
+{
+	struct json_object *body = json_object_new_object(), *data = json_object_new_object();
+
+	json_object_object_add(data, "version", json_object_new_string("v2"));
+	json_object_object_add(data, "content", json_object_get(content));
+	json_object_object_add(body, "subscriber_id", subscriber_json(subscriber_id));
+	json_object_object_add(body, "data", data);
+	json_object_object_add(body, "message_tag", json_object_new_string("ACCOUNT_UPDATE"));
+	return body;
+}
+
+bool cal_api_manychat_accepted(const cal_api_resp *resp)
+{
+	struct json_object *st;
+
+	/* ManyChat answers 200 with {"status": "error", …} for a blocked or unknown subscriber. */
+	return resp->status == 200 && resp->json != NULL && json_object_object_get_ex(resp->json, "status", &st) &&
+	       json_object_is_type(st, json_type_string) && strcmp(json_object_get_string(st), "success") == 0;
+}
+
 cal_err cal_api_manychat_send(cal_api *api, const char *subscriber_id, struct json_object *content,
 			      cal_arena *arena)
 {
-	struct json_object *body = NULL, *data = NULL, *st;
+	struct json_object *body = NULL;
 	cal_api_req req = {.provider = CAL_API_MANYCHAT, .method = "POST", .path = "/fb/sending/sendContent"};
 	cal_api_resp resp;
 	cal_err e = CAL_ERR_VALIDATION;
@@ -777,25 +1113,12 @@ cal_err cal_api_manychat_send(cal_api *api, const char *subscriber_id, struct js
 	e = CAL_ERR_UNAVAILABLE;
 	if (!cal_api_configured(api, CAL_API_MANYCHAT))
 		goto out;
-	body = json_object_new_object();
-	data = json_object_new_object();
-	if (body == NULL || data == NULL) {
-		json_object_put(data);
-		e = CAL_ERR_INTERNAL;
-		goto out;
-	}
-	json_object_object_add(data, "version", json_object_new_string("v2"));
-	json_object_object_add(data, "content", json_object_get(content));
-	json_object_object_add(body, "subscriber_id", subscriber_json(subscriber_id));
-	json_object_object_add(body, "data", data);
-	json_object_object_add(body, "message_tag", json_object_new_string("ACCOUNT_UPDATE"));
+	body = cal_api_manychat_body(subscriber_id, content);
 	req.json = body;
 	e = cal_api_request(api, &req, arena, &resp);
 	if (e != CAL_OK)
 		goto out;
-	/* ManyChat answers 200 with {"status": "error", …} for a blocked or unknown subscriber. */
-	if (resp.status != 200 || resp.json == NULL || !json_object_object_get_ex(resp.json, "status", &st) ||
-	    !json_object_is_type(st, json_type_string) || strcmp(json_object_get_string(st), "success") != 0) {
+	if (!cal_api_manychat_accepted(&resp)) {
 		cal_warn("api", "manychat sendContent was not accepted (HTTP %ld)", resp.status);
 		e = CAL_ERR_UPSTREAM;
 	}

@@ -21,6 +21,7 @@
 #include "caloria/db.h"
 #include "caloria/err.h"
 #include "caloria/foodcli.h"
+#include "caloria/jobs.h"
 #include "caloria/migrate.h"
 #include "caloria/privacy.h"
 #include "caloria/summary.h"
@@ -56,6 +57,9 @@ static const command commands[] = {
 	{"user", cal_privacy_cli_main, NULL,
 	 "user export ID | user delete ID\n"
 	 "                          print all data of a user as JSON, or erase it (payments kept anonymised)", 0},
+	{"jobs", cal_jobs_cli_main, NULL,
+	 "jobs run [--once]       run due background jobs (photos, voice, look-ups, pushes); --once: until none is due",
+	 CAL_CTX_SHARED},
 	{"cleanup", cal_maintenance_cli_main, NULL,
 	 "cleanup                 delete expired sessions, old notifications and finished jobs", 0},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it", 0},

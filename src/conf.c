@@ -121,6 +121,11 @@ static const struct conf_key keys[] = {
 	 "google_speech|gemini"},
 	{"food", "data_dir", T_STRING, CAL_DATADIR "/data", 1, 4096, 0, F(food_data_dir), NULL},
 
+	{"jobs", "concurrency", T_INT, "16", 1, 1024, 0, F(jobs_concurrency), NULL},
+	{"jobs", "max_attempts", T_INT, "5", 1, 100, 0, F(jobs_max_attempts), NULL},
+	{"jobs", "retry_base_ms", T_INT, "2000", 10, 3600000L, 0, F(jobs_retry_base_ms), NULL},
+	{"jobs", "lease_s", T_INT, "120", 2, 86400, 0, F(jobs_lease_s), NULL},
+
 	{"media", "max_image_bytes", T_INT, "10485760", 1024, 1073741824L, 0, F(media_max_image_bytes), NULL},
 	{"media", "max_audio_bytes", T_INT, "20971520", 1024, 1073741824L, 0, F(media_max_audio_bytes), NULL},
 	{"media", "allow_private_hosts", T_BOOL, "false", 0, 0, 0, F(media_allow_private_hosts), NULL},

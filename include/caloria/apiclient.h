@@ -100,6 +100,38 @@ void cal_api_free(cal_api *api);
  */
 cal_err cal_api_request(cal_api *api, const cal_api_req *req, cal_arena *arena, cal_api_resp *resp);
 
+/*
+ * The same calls without blocking, for the job runner (SPEC §7.5): many transfers in flight on one libcurl
+ * multi handle, each with the timeouts, retries (their back-off is a timer, not a sleep), breaker, SSRF
+ * check, metrics and response cache of cal_api_request().
+ *
+ * cal_api_multi_add() starts a call; the strings req points to (path, headers, body) and the arena must
+ * live until the call is collected (a JSON body is copied). cal_api_multi_wait() drives the transfers for
+ * at most timeout_ms (returning early when a call finishes or cal_api_multi_wakeup() is called), and
+ * cal_api_multi_next() hands back each finished call once, with its tag and the result and response
+ * cal_api_request() would have given (resp->json is then the caller's). A call that ends before any
+ * transfer (breaker open, not configured, cache hit, malformed) is collected the same way.
+ */
+typedef struct cal_api_multi cal_api_multi;
+
+cal_api_multi *cal_api_multi_new(cal_api *api);
+/* Abandons any call still running. */
+void cal_api_multi_free(cal_api_multi *mu);
+void cal_api_multi_add(cal_api_multi *mu, const cal_api_req *req, cal_arena *arena, void *tag);
+void cal_api_multi_wait(cal_api_multi *mu, int timeout_ms);
+void cal_api_multi_wakeup(cal_api_multi *mu);
+bool cal_api_multi_next(cal_api_multi *mu, void **tag, cal_err *e, cal_api_resp *resp);
+/* Calls added and not yet collected. */
+int cal_api_multi_pending(const cal_api_multi *mu);
+
+/*
+ * The body of a ManyChat sendContent call (below) for subscriber_id and a v2 content object (not consumed),
+ * and whether an answer to it means the message was accepted. For callers that send it themselves (the push
+ * job through the multi interface).
+ */
+struct json_object *cal_api_manychat_body(const char *subscriber_id, struct json_object *content);
+bool cal_api_manychat_accepted(const cal_api_resp *resp);
+
 /* Shorthand for a JSON call: GET when body is NULL, else POST (not idempotent). resp as above. */
 cal_err cal_api_json(cal_api *api, cal_api_provider provider, const char *path, struct json_object *body,
 		     cal_arena *arena, cal_api_resp *resp);

@@ -65,6 +65,11 @@ typedef struct cal_conf {
 	char *food_image_providers;
 	char *food_audio_providers;
 	char *food_data_dir; /* where usda_sr24.tsv, aliases.csv, recipes.csv live */
+	/* [jobs] */
+	long jobs_concurrency;
+	long jobs_max_attempts;
+	long jobs_retry_base_ms;
+	long jobs_lease_s;
 	/* [media] */
 	long media_max_image_bytes;
 	long media_max_audio_bytes;

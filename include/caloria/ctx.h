@@ -5,6 +5,7 @@
 #ifndef CALORIA_CTX_H
 #define CALORIA_CTX_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -30,6 +31,11 @@ typedef struct cal_ctx {
 	 * schema directory (zero-initialised by cal_ctx_init's memset; nothing to free) */
 	time_t ready_checked;      /* when the check ran, 0 = never */
 	int ready_pending;         /* migrations pending then, or -1 when the check failed */
+	/* jobs.h: in managed and CGI modes there is no job runner, so the worker runs the jobs it enqueued once
+	 * its response is complete (set by the process front; zero elsewhere) */
+	bool jobs_inline;
+	long long jobs_after[8];   /* ids enqueued during the current request */
+	int njobs_after;
 } cal_ctx;
 
 /*

@@ -66,6 +66,13 @@ cal_err cal_foodlog_turn(cal_db *db, cal_arena *a, const cal_conf *conf, const c
 cal_err cal_foodlog_resolve(cal_db *db, cal_arena *a, long long user_id, long long analysis_id, bool confirm,
 			    const char *date, int goal_kcal, cal_day *day, cal_meal *meal, cal_logged *out);
 
+/*
+ * Stores a photo or voice analysis as 'pending' (SPEC §7.3) in the caller's transaction; *id receives its id.
+ * media_sha256 (may be NULL): the SHA-256 of the analysed bytes. Confirm it with cal_foodlog_resolve().
+ */
+cal_err cal_foodlog_analysis_add(cal_db *db, long long user_id, const cal_meal *m, const char *media_sha256,
+				 long long *id);
+
 /* Adds 1 to the day's analyses_count without a log (an analysis that produced nothing to log). */
 cal_err cal_foodlog_count_analysis(cal_db *db, long long user_id, const char *date);
 

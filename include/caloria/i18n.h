@@ -96,6 +96,7 @@ typedef enum cal_msg {
 	CAL_MSG_DELETE_ASK,           /* no args: "delete my data" asks for confirmation (privacy.h) */
 	CAL_MSG_DELETE_DONE,          /* no args: everything was erased */
 	CAL_MSG_DELETE_NOT_ASKED,     /* no args: a confirmation without a recent request */
+	CAL_MSG_LOOKING_UP,           /* %s names of the items being looked up: the rest of a text meal (§7.2) */
 	CAL_MSG__MAX
 } cal_msg;
 

@@ -35,6 +35,11 @@ void cal_reply_free(cal_reply *r);
 int cal_reply_text(cal_reply *r, const char *text);
 /* Adds a URL button to the last message. 0, or -1 when there is no message or it already has 3. */
 int cal_reply_button_url(cal_reply *r, const char *caption, const char *url);
+/*
+ * A dynamic_block_callback button on the last message: when tapped, ManyChat POSTs {"payload": payload} with
+ * the subscriber's data to url (our webhook, so payload is e.g. "confirm:<id>", SPEC §5.3). 0, or -1 as above.
+ */
+int cal_reply_button_callback(cal_reply *r, const char *caption, const char *url, const char *payload);
 /* Field actions (only kept when field actions are enabled). 0 kept, 1 ignored (disabled), -1 over 5. */
 int cal_reply_field_num(cal_reply *r, const char *field, double value);
 int cal_reply_field_bool(cal_reply *r, const char *field, bool value);

@@ -25,6 +25,7 @@
 #include "caloria/handlers.h"
 #include "caloria/i18n.h"
 #include "caloria/log.h"
+#include "caloria/media.h"
 #include "caloria/metrics.h"
 #include "caloria/privacy.h"
 #include "caloria/quiz.h"
@@ -45,6 +46,7 @@ typedef struct mc_input {
 	const char *text;        /* the message text, NULL when none (or when it is a quiz_response) */
 	const char *payload;
 	const char *media_url;   /* a photo/voice/file URL, or a text that is exactly one URL */
+	cal_media_hint media_hint; /* from the field it came in: photo, voice, or decided by its Content-Type */
 	struct json_object *quiz_form; /* §6.2 form, borrowed from the body (or from quiz_doc) */
 	struct json_object *quiz_doc;  /* owned: the parsed message_text of a quiz_response */
 	const char *locale, *timezone, *channel;
@@ -180,9 +182,11 @@ static int read_text(struct json_object *body, bool quiz_response, const char **
 	return 0;
 }
 
-static int read_media(struct json_object *body, const char **bad, const char **out)
+static int read_media(struct json_object *body, const char **bad, const char **out, cal_media_hint *hint)
 {
 	static const char *const keys[] = {"image_url", "url", "attachment_url", "audio_url", "media_url", "file_url"};
+	static const cal_media_hint hints[] = {CAL_MEDIA_PHOTO, CAL_MEDIA_PHOTO, CAL_MEDIA_VOICE, CAL_MEDIA_VOICE,
+					       CAL_MEDIA_AUTO, CAL_MEDIA_AUTO};
 
 	*out = NULL;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -195,8 +199,10 @@ static int read_media(struct json_object *body, const char **bad, const char **o
 			*bad = keys[i];
 			return -1;
 		}
-		if (s[0] != '\0' && *out == NULL)
+		if (s[0] != '\0' && *out == NULL) {
 			*out = s;
+			*hint = hints[i];
+		}
 	}
 	return 0;
 }
@@ -265,11 +271,13 @@ static cal_err read_input(cal_arena *a, struct json_object *body, mc_input *in, 
 		*bad = "language";
 		return CAL_ERR_VALIDATION;
 	}
-	if (read_media(body, bad, &in->media_url) != 0 || read_quiz(body, quiz_response, in, bad) != 0)
+	if (read_media(body, bad, &in->media_url, &in->media_hint) != 0 || read_quiz(body, quiz_response, in, bad) != 0)
 		return CAL_ERR_VALIDATION;
 	/* ManyChat stores attachments as a message whose whole text is the file's URL. */
-	if (in->media_url == NULL && in->text != NULL && is_http_url(in->text))
+	if (in->media_url == NULL && in->text != NULL && is_http_url(in->text)) {
 		in->media_url = in->text;
+		in->media_hint = CAL_MEDIA_AUTO;
+	}
 	in->channel = known_channel(in->channel);
 	if (in->first_name != NULL && in->first_name[0] == '\0')
 		in->first_name = NULL;
@@ -672,6 +680,47 @@ static void reply_logged(mc *m, const cal_logged *logged)
 	cal_reply_status(m->reply, "food_logged");
 }
 
+/* The names of the items the tables did not match (a new array), or NULL when every item matched. */
+static struct json_object *unmatched_names(mc *m)
+{
+	struct json_object *analysis, *items, *names = NULL, *v;
+
+	if (m->food_doc == NULL || !json_object_object_get_ex(m->food_doc, "analysis", &analysis) ||
+	    !json_object_object_get_ex(analysis, "items", &items))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		if (json_object_object_get_ex(it, "matched", &v) && json_object_get_boolean(v))
+			continue;
+		if (names == NULL)
+			names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(str_of(it, "name", "?")));
+	}
+	return names;
+}
+
+/* §7.2: foods the tables lack are looked up by a job, which completes this log and tells the user. */
+static cal_err look_up_rest(mc *m, long long food_log_id)
+{
+	struct json_object *names;
+	cal_buf list;
+	cal_err err;
+
+	if (!cal_media_lookup_available(m->ctx) || (names = unmatched_names(m)) == NULL)
+		return CAL_OK;
+	err = cal_media_lookup_enqueue(m->ctx, m->user.id, food_log_id, names, m->in.channel);
+	if (err == CAL_OK) {
+		cal_buf_init(&list);
+		for (size_t i = 0; i < json_object_array_length(names); i++)
+			cal_buf_printf(&list, "%s%s", i > 0 ? ", " : "",
+				       json_object_get_string(json_object_array_get_idx(names, i)));
+		say(m, CAL_MSG_LOOKING_UP, list.data);
+		cal_buf_free(&list);
+	}
+	json_object_put(names);
+	return err;
+}
+
 static cal_err log_food_text(mc *m)
 {
 	struct json_object *analysis;
@@ -690,6 +739,8 @@ static cal_err log_food_text(mc *m)
 				 &m->user.today, &logged);
 	if (err == CAL_OK)
 		reply_logged(m, &logged);
+	if (err == CAL_OK)
+		err = look_up_rest(m, logged.food_log_id);
 	return err;
 }
 
@@ -855,6 +906,26 @@ static const char *plan_label(mc *m)
 	return cal_i18n_printf(m->a, CAL_MSG_PLAN_UNTIL, u->lang, label, date);
 }
 
+/* ---- photos and voice notes (§7.3, §7.4, §7.5) ----------------------------------------------------- */
+
+/* The media becomes a job in this turn's transaction; the reply only says it is being analysed. */
+static cal_err media(mc *m)
+{
+	const char *caption = m->in.text != NULL && m->in.text != m->in.media_url ? m->in.text : NULL;
+	cal_err err;
+
+	/* A photo or voice note is an analysis like a text (§9.4); the job counts it when it is made. */
+	if (m->user.quiz_completed && !gate_allows(m))
+		return limit_reached(m);
+	err = cal_media_enqueue(m->ctx, m->a, m->user.id, m->in.media_url, m->in.media_hint, caption, m->in.channel,
+				NULL);
+	if (err != CAL_OK)
+		return err;
+	say(m, m->in.media_hint == CAL_MEDIA_VOICE ? CAL_MSG_PROCESSING_AUDIO : CAL_MSG_PROCESSING_PHOTO);
+	cal_reply_status(m->reply, "processing");
+	return CAL_OK;
+}
+
 /* ---- commands --------------------------------------------------------------------------------------- */
 
 static cal_err show_status(mc *m)
@@ -968,12 +1039,8 @@ static cal_err dispatch(mc *m)
 		return run_command(m, cmd, &arg);
 	if (m->in.quiz_form != NULL)
 		return quiz_form(m);
-	if (m->in.media_url != NULL) {
-		/* Photo and voice analysis (§7.3, §7.4) are not in this build: say so, analyse nothing. */
-		say(m, CAL_MSG_MEDIA_LATER);
-		cal_reply_status(m->reply, "food_unclear");
-		return CAL_OK;
-	}
+	if (m->in.media_url != NULL)
+		return media(m);
 	if (m->in.text != NULL && (cmd = cal_command_match_arg(m->in.text, NULL, &arg)) != CAL_CMD_NONE)
 		return run_command(m, cmd, &arg);
 	if (m->user.quiz_step >= 1 && m->user.quiz_step <= CAL_QUIZ_STEPS)
@@ -1017,7 +1084,16 @@ static bool food_candidate(mc *m)
 		return false;
 	if (cal_command_match_arg(m->in.text, NULL, &arg) != CAL_CMD_NONE)
 		return false;
-	return analyse_text(m) >= 1;
+	if (analyse_text(m) < 1)
+		return false;
+	/* A meal with foods to look up takes the ordinary path: its job joins the turn's transaction. */
+	if (cal_media_lookup_available(m->ctx)) {
+		struct json_object *names = unmatched_names(m);
+		bool all_matched = names == NULL;
+		json_object_put(names);
+		return all_matched;
+	}
+	return true;
 }
 
 static cal_err converse(mc *m)

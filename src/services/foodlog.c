@@ -224,6 +224,25 @@ cal_err cal_foodlog_resolve(cal_db *db, cal_arena *a, long long user_id, long lo
 	return CAL_OK;
 }
 
+cal_err cal_foodlog_analysis_add(cal_db *db, long long user_id, const cal_meal *m, const char *media_sha256,
+				 long long *id)
+{
+	static const char sql[] =
+		"INSERT INTO analyses (user_id, source, status, raw_input, caption, transcript, media_sha256, items,"
+		" kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, provider, confidence)"
+		" VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(m->source), CAL_DB_STR(m->raw_input), CAL_DB_STR(m->caption),
+		       CAL_DB_STR(m->transcript), CAL_DB_STR(media_sha256), CAL_DB_STR(m->items_json),
+		       CAL_DB_DBL(m->kcal), CAL_DB_DBL(m->protein_g), CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g),
+		       CAL_DB_DBL(m->fiber_g), CAL_DB_DBL(m->sodium_mg), CAL_DB_STR(m->provider),
+		       CAL_DB_DBL(m->confidence)};
+	cal_dbresult res = {0};
+	cal_err err = cal_db_exec(db, sql, p, 15, &res);
+
+	*id = err == CAL_OK ? (long long)res.insert_id : 0;
+	return err;
+}
+
 cal_err cal_foodlog_count_analysis(cal_db *db, long long user_id, const char *date)
 {
 	static const char sql[] =

@@ -222,6 +222,9 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_SUBSCRIBE_LINK] = {"ss", {
 		"Con Premium tenés análisis ilimitados por %s %s al mes. Tocá el botón para suscribirte.",
 		"Premium gives you unlimited analyses for %s %s a month. Tap the button to subscribe."}},
+	[CAL_MSG_LOOKING_UP] = {"s", {
+		"🔎 No conozco todavía: %s. Lo estoy buscando y te aviso enseguida con el total completo.",
+		"🔎 I don't know these yet: %s. I'm looking them up and will send you the full total shortly."}},
 	[CAL_MSG_ALREADY_SUBSCRIBED] = {"", {
 		"Ya tenés Premium activo 💪",
 		"You already have Premium 💪"}},

@@ -83,25 +83,49 @@ int cal_reply_text(cal_reply *r, const char *text)
 	return 0;
 }
 
-int cal_reply_button_url(cal_reply *r, const char *caption, const char *url)
+/* A new button on the last message, or NULL when there is no message or it has 3 already. */
+static struct json_object *new_button(cal_reply *r, const char *type, const char *caption)
 {
 	struct json_object *m, *buttons, *b;
 
 	if (r->nmessages == 0)
-		return -1;
+		return NULL;
 	m = json_object_array_get_idx(r->messages, (size_t)r->nmessages - 1);
 	if (!json_object_object_get_ex(m, "buttons", &buttons)) {
 		buttons = json_object_new_array();
 		json_object_object_add(m, "buttons", buttons);
 	}
 	if (json_object_array_length(buttons) >= CAL_REPLY_MAX_BUTTONS)
-		return -1;
+		return NULL;
 	b = json_object_new_object();
-	json_object_object_add(b, "type", json_object_new_string("url"));
+	json_object_object_add(b, "type", json_object_new_string(type));
 	/* ManyChat caps captions at 20 characters; 60 bytes keeps any 20-character caption whole. */
 	json_object_object_add(b, "caption", json_object_new_string(cal_reply_cut(r->arena, caption, 60)));
-	json_object_object_add(b, "url", json_object_new_string(url != NULL ? url : ""));
 	json_object_array_add(buttons, b);
+	return b;
+}
+
+int cal_reply_button_url(cal_reply *r, const char *caption, const char *url)
+{
+	struct json_object *b = new_button(r, "url", caption);
+
+	if (b == NULL)
+		return -1;
+	json_object_object_add(b, "url", json_object_new_string(url != NULL ? url : ""));
+	return 0;
+}
+
+int cal_reply_button_callback(cal_reply *r, const char *caption, const char *url, const char *payload)
+{
+	struct json_object *b = new_button(r, "dynamic_block_callback", caption), *body;
+
+	if (b == NULL)
+		return -1;
+	json_object_object_add(b, "url", json_object_new_string(url != NULL ? url : ""));
+	json_object_object_add(b, "method", json_object_new_string("post"));
+	body = json_object_new_object();
+	json_object_object_add(body, "payload", json_object_new_string(payload != NULL ? payload : ""));
+	json_object_object_add(b, "payload", body);
 	return 0;
 }
 

@@ -204,19 +204,34 @@ def _ppid(pid):
     return int(stat[stat.rindex(")") + 2:].split()[1])
 
 
-def worker_pids():
-    """Live children of the pool parent, sorted."""
+def _children(want_runner):
     parent = pool_pid()
     pids = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            if _ppid(int(name)) == parent and _state(int(name)) != "Z":
+            if _ppid(int(name)) == parent and _state(int(name)) != "Z" and \
+                    (_comm(int(name)) == "caloria-jobs") == want_runner:
                 pids.append(int(name))
         except (OSError, ValueError, IndexError):
             continue
     return sorted(pids)
+
+
+def worker_pids():
+    """Live FastCGI workers of the pool parent (its job runner child excluded), sorted."""
+    return _children(False)
+
+
+def runner_pids():
+    """The pool's job runner child (named caloria-jobs), as a list (empty while it is being restarted)."""
+    return _children(True)
+
+
+def _comm(pid):
+    with open("/proc/%d/comm" % pid) as f:
+        return f.read().strip()
 
 
 def _state(pid):

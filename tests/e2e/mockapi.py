@@ -18,7 +18,9 @@ service, method, path, query, headers, body (text, or base64 with "body_b64" whe
 Scripted responses and failure injection go through the control endpoint (JSON bodies):
 
     POST /__control/script   {"service", "method"?, "path"? | "path_prefix"?, "status"?, "headers"?,
-                              "json"? | "text"? | "b64"?, "delay_ms"?, "times"? (default unlimited),
+                              "json"? | "text"? | "b64"? | "fixture"? (a recorded answer of FIXTURES),
+                             "delay_ms"?, "times"? (default unlimited), "default"?: true (after
+                             delay_ms, the usual answer instead of a scripted one),
                               "fail"?: "reset" | "hang"}
                              rules are tried in the order they were added; a rule with "times" expires
     POST /__control/reset    forget every rule and truncate the request log
@@ -176,6 +178,8 @@ class State:
                 raise ValueError(key + " must be an integer")
         if rule.get("fail") not in (None, "reset", "hang"):
             raise ValueError("fail must be reset or hang")
+        if "fixture" in rule and rule["fixture"] not in FIXTURES:
+            raise ValueError("unknown fixture " + str(rule["fixture"]))
         with self.lock:
             self.rules.append(dict(rule))
 
@@ -219,6 +223,44 @@ class State:
             with open(self.log_path, encoding="utf-8") as f:
                 rows = [json.loads(line) for line in f if line.strip()]
         return [r for r in rows if service is None or r["service"] == service]
+
+
+# Answers recorded from the real services (ids and long fields shortened), for scripts that name them with
+# {"fixture": NAME}: what Caloria must tolerate beyond the happy path.
+def _gemini_parts(parts, finish="STOP"):
+    return {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": finish, "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1290, "candidatesTokenCount": 96, "totalTokenCount": 1386},
+            "modelVersion": "gemini-2.5-flash"}
+
+
+FIXTURES = {
+    # A thinking model: a thought part first, then the JSON wrapped in a code fence and a sentence.
+    "gemini_fenced": _gemini_parts([
+        {"text": "The plate shows scrambled eggs and toast.", "thought": True},
+        {"text": "Here is the analysis:\n```json\n{\"items\": [{\"name\": \"scrambled eggs\", \"grams\": 120, "
+                 "\"kcal\": 180, \"protein_g\": 12, \"carbs_g\": 2, \"fat_g\": 14}, {\"name\": \"toast\", "
+                 "\"grams\": 30, \"kcal\": 80, \"protein_g\": 3, \"carbs_g\": 15, \"fat_g\": 1}], "
+                 "\"confidence\": 0.85}\n```\nLet me know if you need more."}]),
+    # Cut by maxOutputTokens in the middle of the second item.
+    "gemini_max_tokens": _gemini_parts([
+        {"text": "{\"items\": [{\"name\": \"banana\", \"grams\": 118, \"kcal\": 105, \"protein_g\": 1.3, "
+                 "\"carbs_g\": 27, \"fat_g\": 0.4}, {\"name\": \"app"}], "MAX_TOKENS"),
+    "gemini_safety": {"candidates": [{"finishReason": "SAFETY", "index": 0, "safetyRatings": [
+        {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True}]}]},
+    "gemini_prompt_blocked": {"promptFeedback": {"blockReason": "OTHER"}, "usageMetadata": {"promptTokenCount": 1290}},
+    "gemini_low_confidence": _gemini_parts([
+        {"text": "{\"items\": [{\"name\": \"rice\", \"grams\": 150, \"kcal\": 195, \"protein_g\": 4, "
+                 "\"carbs_g\": 42, \"fat_g\": 0.4}], \"confidence\": 0.3}"}]),
+    "gemini_transcript": _gemini_parts([{"text": "Dos huevos revueltos y una tostada.\n"}]),
+    "gemini_lookup": _gemini_parts([
+        {"text": "{\"items\": [{\"name\": \"xoconostle\", \"grams\": 100, \"kcal\": 50, \"protein_g\": 1, "
+                 "\"carbs_g\": 11, \"fat_g\": 0.2}], \"confidence\": 0.8}"}]),
+    "gemini_garbage": _gemini_parts([{"text": "I think this is a plate of food, probably tasty!"}]),
+    "speech_empty": {"totalBilledTime": "2s", "requestId": "8374659283746592837"},
+    "speech_en": {"results": [{"alternatives": [{"transcript": "two scrambled eggs and a banana",
+                                                 "confidence": 0.91}], "resultEndTime": "2.400s",
+                               "languageCode": "en-us"}], "totalBilledTime": "3s"},
+}
 
 
 def gemini_text(payload):
@@ -281,6 +323,10 @@ def default_response(state, service, method, path, query, body_json):
         if "bytes" in params:
             n = max(0, min(int(params["bytes"][0]), 64 << 20))
             data = (data * (n // max(len(data), 1) + 1))[:n]
+        if "salt" in params:
+            # Distinct bytes of the same kind (a JPEG ignores what follows its end marker), so tests can
+            # tell analyses apart in a cache keyed by the bytes.
+            data = data + params["salt"][0].encode()
         if "ct" in params:
             ctype = params["ct"][0]
         return 200, ctype, data
@@ -345,6 +391,10 @@ class Handler(BaseHTTPRequestHandler):
         if service not in SERVICES:
             return self.send(404, "application/json", {"error": "unknown service " + service})
         rule = state.take_rule(service, self.command, path)
+        if rule is not None and rule.get("default"):
+            # Only slow: the usual answer after delay_ms (the provider-isolation bench).
+            time.sleep(rule.get("delay_ms", 0) / 1000.0)
+            rule = None
         if rule is not None:
             return self.scripted(rule)
         body_json = None
@@ -372,7 +422,9 @@ class Handler(BaseHTTPRequestHandler):
         if rule.get("fail") == "hang":
             time.sleep(3600)
             return
-        if "b64" in rule:
+        if "fixture" in rule:
+            ctype, data = "application/json", json.dumps(FIXTURES[rule["fixture"]]).encode()
+        elif "b64" in rule:
             ctype, data = "application/octet-stream", base64.b64decode(rule["b64"])
         elif "text" in rule:
             ctype, data = "text/plain; charset=utf-8", rule["text"].encode()

@@ -265,15 +265,16 @@ def hostile_text_is_plain_text():
 
 
 @test
-def media_is_not_faked():
+def media_is_answered_at_once_and_analysed_later():
     s = sid("media")
     c.profile_user(s)
-    for fields in ({"image_url": "https://example.com/a.jpg"}, {"text": "https://cdn.example.com/voice.ogg"},
-                   {"audio_url": "http://example.com/a.ogg", "text": "con aceite"}):
+    media = lib.MOCK + "/media"
+    for fields in ({"image_url": media + "/a.jpg"}, {"text": media + "/voice.ogg"},
+                   {"audio_url": media + "/a.ogg", "text": "con aceite"}):
         doc = say(s, **fields)
-        eq(st(doc), "food_unclear", "media reply for %r" % fields)
-        ok("analysis" not in dig(doc, "caloria"), "no analysis invented")
-    eq(count("food_logs", c.user_where(s)), 0, "nothing logged")
+        eq(st(doc), "processing", "media reply for %r" % fields)
+        ok("analysis" not in dig(doc, "caloria"), "nothing analysed inside the webhook")
+    eq(count("jobs", c.user_where(s) + " AND kind = 'media'"), 3, "one job per media message")
 
 
 @test

@@ -70,17 +70,19 @@ def ppid_and_state(pid):
     return int(fields[1]), fields[0]
 
 
-def children(parent):
-    """Live (non-zombie) children of parent, sorted."""
+def children(parent, runner=False):
+    """Live (non-zombie) workers of parent, sorted; with runner=True its job runner (named caloria-jobs)."""
     pids = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             ppid, state = ppid_and_state(int(name))
+            with open("/proc/%s/comm" % name) as f:
+                is_runner = f.read().strip() == "caloria-jobs"
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == parent and state != "Z":
+        if ppid == parent and state != "Z" and is_runner == runner:
             pids.append(int(name))
     return sorted(pids)
 
@@ -190,7 +192,7 @@ class Pool:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        for pid in children(self.proc.pid) if self.proc.poll() is None else []:
+        for pid in children(self.proc.pid) + children(self.proc.pid, True) if self.proc.poll() is None else []:
             os.kill(pid, signal.SIGKILL)
         if not self.stderr.closed:
             self.stderr.close()

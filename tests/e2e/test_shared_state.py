@@ -64,7 +64,8 @@ class Pool:
                 except OSError:
                     continue
                 fields = stat[stat.rindex(")") + 2:].split()
-                if int(fields[1]) == self.proc.pid and fields[0] != "Z":
+                # The pool's job runner child calls itself caloria-jobs; it serves no request.
+                if int(fields[1]) == self.proc.pid and fields[0] != "Z" and "(caloria-jobs)" not in stat:
                     out.append(int(name))
         return sorted(out)
 

@@ -123,6 +123,11 @@ api_key = mock-google-key
 [media]
 allow_private_hosts = true
 
+[jobs]
+concurrency = ${STK_JOBS_CONCURRENCY:-16}
+retry_base_ms = ${STK_JOBS_RETRY_MS:-200}
+lease_s = ${STK_JOBS_LEASE_S:-10}
+
 [ratelimit]
 webhook_per_min = ${STK_WEBHOOK_PER_MIN:-100}
 
