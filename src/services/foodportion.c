@@ -318,21 +318,25 @@ double cal_portion_topping(const cal_food_alias *carrier, const cal_food_alias *
 
 bool cal_portion_default_is_wide(const cal_food_alias *a)
 {
+	/* A countable unit says what it is ("1 large", "1 slice", "1 empanada ~90 g", "1 container 6 oz"); a
+	 * default counted in cups, ounces, servings or plates is a guess at an amount that varies widely. */
 	static const char *const narrow[] = {
 		"large", "medium", "small", "slice", "piece", "each", "egg", "can", "bottle", "cookie", "bar",
-		"tbsp", "tsp", "pat", "item", "sandwich", "burger", "taco", "empanada", "medialuna", "container",
-		"packet", "envelope", "glass", "shot", "roll", "bun", "doughnut", "tortilla", "cracker", "wedge",
-		"pastry", "biscuit", "sausage", "patty", "sub", "stalk", "pepper", "milanesa", "flute", "milkshake",
-		"unit", "fruit", "alfajor", "fillet", "leg", "thigh", "wing", "drumstick", "muffin", "bagel",
-		"croissant", "scoop", "cone", "stick", "packet", "pouch", "tamal", "arepa", "chorizo", "hot dog",
-		"pancake", "waffle", "fl oz", "pizza", "cup / glass", "grande", "mediano", "mediana", "chico", "chica",
-		"rebanada", "feta", "unidad", "pieza", "lata", "botella", "vaso", "galleta", "huevo",
+		"tbsp", "tsp", "pat", "item", "sandwich", "burger", "container", "packet", "envelope", "glass",
+		"shot", "fl oz", "cup / glass", "grande", "mediano", "mediana", "chico", "chica", "rebanada", "feta",
+		"unidad", "pieza", "lata", "botella", "vaso", "galleta", "huevo",
 	};
+	static const char *const wide[] = { "plate", "bowl", "serving", "portion", "cup", "oz", "order", "steak",
+					    "pieces", "jar", "cazuela", "dish", "plato", "porci", "taza" };
 	if (a->food->flags & CAL_FOOD_LIQUID)
 		return false;
 	for (size_t i = 0; i < NELEM(narrow); i++) {
 		if (strstr(a->portion_desc, narrow[i]) != NULL)
 			return false;
 	}
-	return true;
+	for (size_t i = 0; i < NELEM(wide); i++) {
+		if (strstr(a->portion_desc, wide[i]) != NULL)
+			return true;
+	}
+	return false;
 }
