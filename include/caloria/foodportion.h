@@ -15,7 +15,7 @@ typedef enum cal_unit {
 	CAL_U_NONE, CAL_U_G, CAL_U_KG, CAL_U_OZ, CAL_U_LB, CAL_U_ML, CAL_U_L, CAL_U_CUP, CAL_U_TBSP, CAL_U_TSP,
 	CAL_U_SLICE, CAL_U_SERVING, CAL_U_PLATE, CAL_U_BOWL, CAL_U_GLASS, CAL_U_CAN, CAL_U_BOTTLE, CAL_U_UNIT,
 	CAL_U_HANDFUL, CAL_U_FLOZ, CAL_U_CANA, CAL_U_PINT, CAL_U_TERCIO, CAL_U_JARRA, CAL_U_CUARTO,
-	CAL_U__MAX
+	CAL_U_SHOT, CAL_U_PACKAGE, CAL_U_SCOOP, CAL_U__MAX
 } cal_unit;
 
 typedef enum cal_size { CAL_SIZE_NONE, CAL_SIZE_SMALL, CAL_SIZE_MEDIUM, CAL_SIZE_LARGE } cal_size;
@@ -46,6 +46,10 @@ double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, boo
  * the carrier/topping pair is not one of those (the topping keeps its own portion).
  */
 double cal_portion_topping(const cal_food_alias *carrier, const cal_food_alias *topping);
+
+/* Grams of a whole one when a's portion is a slice of something counted whole ("media pizza", "2 pizzas":
+ * SR24's "1 pizza"/"1 pie" measure, else eight slices of a pizza); 0 when a is not such a food. */
+double cal_portion_whole(const cal_food_alias *a);
 
 /* True when a plain default portion of a is a guess with a wide range (a plate of pasta, a steak, a salad),
  * as opposed to a countable unit (an egg, a slice, a can). */

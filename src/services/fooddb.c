@@ -169,14 +169,28 @@ int cal_fooddb_fold_next(const char **p, const char *end, unsigned *cp)
 	return ' ';
 }
 
+bool cal_fooddb_inner_apostrophe(unsigned cp, size_t before, const char *next, const char *end)
+{
+	unsigned ncp;
+	if ((cp != '\'' && cp != 0x2019) || before == 0 || next >= end)
+		return false;
+	int c = cal_fooddb_fold_next(&next, end, &ncp);
+	return c >= 'a' && c <= 'z';
+}
+
 size_t cal_fooddb_fold(const char *s, size_t len, char *out, size_t cap)
 {
 	const char *end = s + len;
-	size_t n = 0;
+	size_t n = 0, word = 0;
 	bool space = false;
 	while (s < end && n + 1 < cap) {
-		int c = cal_fooddb_fold_next(&s, end, NULL);
+		unsigned cp;
+		int c = cal_fooddb_fold_next(&s, end, &cp);
+		if (!space && cal_fooddb_inner_apostrophe(cp, word, s, end))
+			continue;
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			word = space ? 0 : word;
+			word++;
 			if (space && n > 0 && n + 2 < cap)
 				out[n++] = ' ';
 			space = false;

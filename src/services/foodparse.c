@@ -60,6 +60,8 @@
 #define MAX_CONTENT_WORD 31   /* longer "words" are noise, not food */
 #define FILLING_MAX_RATIO 1.5 /* "X de Y": Y is X's filling unless Y's portion has 1.5× X's kcal */
 #define CONF_GUESS 0.45       /* below the 0.5 threshold: the reply asks */
+#define PLURAL_COUNT 2        /* "tacos" without a number: two */
+#define SMALL_UNIT_G 40.0     /* below this one unit is a berry or a cookie: a plural is a cup of them */
 
 typedef enum tkind { T_WORD, T_NUM, T_SEP } tkind;
 
@@ -131,7 +133,17 @@ static const word_unit units[] = {
 	{ "pinta", CAL_U_PINT, true }, { "pintas", CAL_U_PINT, false }, { "pint", CAL_U_PINT, true },
 	{ "pints", CAL_U_PINT, false }, { "tercio", CAL_U_TERCIO, true }, { "tercios", CAL_U_TERCIO, false },
 	{ "jarra", CAL_U_JARRA, true }, { "jarras", CAL_U_JARRA, false }, { "jarro", CAL_U_JARRA, true },
-	{ "pitcher", CAL_U_JARRA, true },
+	{ "pitcher", CAL_U_JARRA, true }, { "shot", CAL_U_SHOT, true }, { "shots", CAL_U_SHOT, false },
+	{ "chupito", CAL_U_SHOT, true }, { "chupitos", CAL_U_SHOT, false }, { "jigger", CAL_U_SHOT, true },
+	{ "medida", CAL_U_SHOT, true }, { "strip", CAL_U_SLICE, true }, { "strips", CAL_U_SLICE, false },
+	{ "tira", CAL_U_SLICE, true }, { "tiras", CAL_U_SLICE, false }, { "bag", CAL_U_PACKAGE, true },
+	{ "bags", CAL_U_PACKAGE, false }, { "bolsa", CAL_U_PACKAGE, true }, { "bolsas", CAL_U_PACKAGE, false },
+	{ "bolsita", CAL_U_PACKAGE, true }, { "paquete", CAL_U_PACKAGE, true }, { "paquetes", CAL_U_PACKAGE, false },
+	{ "paquetito", CAL_U_PACKAGE, true }, { "package", CAL_U_PACKAGE, true }, { "packet", CAL_U_PACKAGE, true },
+	{ "sobre", CAL_U_PACKAGE, true }, { "sobres", CAL_U_PACKAGE, false }, { "scoop", CAL_U_SCOOP, true },
+	{ "scoops", CAL_U_SCOOP, false }, { "bocha", CAL_U_SCOOP, true }, { "bochas", CAL_U_SCOOP, false },
+	{ "bola", CAL_U_SCOOP, true }, { "bolas", CAL_U_SCOOP, false }, { "orden", CAL_U_SERVING, true },
+	{ "ordenes", CAL_U_SERVING, false }, { "order", CAL_U_SERVING, true }, { "orders", CAL_U_SERVING, false },
 };
 
 typedef struct word_num {
@@ -167,6 +179,9 @@ static const phrase_num phrases[] = {
 };
 
 static const char *const connectors[] = { "y", "e", "con", "and", "with", "n", "plus", "mas" };
+
+/* "sin azúcar", "no mayo", "without cheese": the food after them is left out. */
+static const char *const negations[] = { "sin", "no", "without", "minus", "hold" };
 
 typedef struct size_word {
 	const char *w;
@@ -371,6 +386,10 @@ static void lex_word(lexer *lx, tok *t)
 		if (q >= lx->end)
 			break;
 		int c = cal_fooddb_fold_next(&q, lx->end, &cp);
+		if (cal_fooddb_inner_apostrophe(cp, lx->fold + lx->foldlen - t->w, q, lx->end)) {
+			p = q; /* "domino's" is "dominos", as the tables fold it */
+			continue;
+		}
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
 			break;
 		lx->fold[lx->foldlen++] = (char)c;
@@ -508,7 +527,8 @@ enum {
 	X_EXTRA = 1u << 1,     /* unknown content words followed the food */
 	X_FILLING = 1u << 2,   /* "X de Y" read as X with Y inside */
 	X_TOPPING = 1u << 3,   /* portion of a topping ("tostada con palta") */
-	X_ARTICLE = 1u << 4    /* the quantity was only an article ("una leche") */
+	X_ARTICLE = 1u << 4,   /* the quantity was only an article ("una leche") */
+	X_PLURAL = 1u << 5     /* named in the plural without a number ("tacos", "frutillas") */
 };
 
 typedef struct pending {
@@ -578,11 +598,12 @@ static size_t var_count(parser *ps, size_t i)
  * readings are only used when allow_typo; *typo receives the index of a typo word used (or SIZE_MAX).
  */
 static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const cal_food_alias **found,
-		       size_t *typo)
+		       size_t *typo, bool *plural)
 {
 	size_t maxw = cal_fooddb_max_alias_words(ps->db);
 	size_t avail = 0;
 	*typo = SIZE_MAX;
+	*plural = false;
 	while (i + avail < end && avail < maxw && ps->toks[i + avail].kind == T_WORD && var_count(ps, i + avail) > 0 &&
 	       (allow_typo || !ps->toks[i + avail].typo))
 		avail++;
@@ -596,11 +617,17 @@ static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const 
 			char cand[MAX_CANDIDATE];
 			size_t n = 0;
 			size_t rest = c;
-			bool fits = true;
+			bool fits = true, pl = false, pl_first = false, pl_last = false, linked = false;
 			for (size_t k = 0; k < len && fits; k++) {
 				tok *t = &ps->toks[i + k];
 				size_t vi = rest % t->nvar;
 				rest /= t->nvar;
+				/* a singular read of a word ending in s: "tacos" → "taco" */
+				pl = !t->typo && t->varlen[vi] < t->wlen && t->w[t->wlen - 1] == 's' &&
+				     memcmp(t->var[vi], t->w, t->varlen[vi]) == 0;
+				pl_first = k == 0 ? pl : pl_first;
+				pl_last = pl;
+				linked = linked || word_is(t, "de") || word_is(t, "con") || word_is(t, "of");
 				if (n + t->varlen[vi] + 2 > sizeof cand) {
 					fits = false;
 					break;
@@ -615,6 +642,8 @@ static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const 
 			const cal_food_alias *a = cal_fooddb_alias(ps->db, cand, n);
 			if (a != NULL) {
 				*found = a;
+				/* the head noun decides: "tacos de pollo", "beef tacos", not "burrito de frijoles" */
+				*plural = pl_first || (pl_last && !linked);
 				for (size_t k = 0; k < len; k++) {
 					if (ps->toks[i + k].typo)
 						*typo = i + k;
@@ -629,7 +658,8 @@ static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const 
 static size_t match_plain(parser *ps, size_t i, size_t end, const cal_food_alias **found)
 {
 	size_t typo;
-	return match_at(ps, i, end, false, found, &typo);
+	bool plural;
+	return match_at(ps, i, end, false, found, &typo, &plural);
 }
 
 /* ---- quantities and units --------------------------------------------------------------------------- */
@@ -889,6 +919,8 @@ typedef struct seg {
 	run r;
 	bool after_food;   /* the previous words were a food (its description may follow) */
 	size_t last;       /* last matched item of the segment, SIZE_MAX when none */
+	size_t last_end;   /* token after the last matched food */
+	size_t carry;      /* last item of the previous segment ("pizza, 2 porciones"), SIZE_MAX when none */
 	joiner join;       /* connector between the last food and here */
 	bool filling;      /* the last item took "de Y" as its filling */
 } seg;
@@ -909,6 +941,11 @@ static bool filling_class(const cal_food_alias *a)
 static bool is_milk(const cal_food_alias *a)
 {
 	return strncmp(a->food->description, "Milk", 4) == 0;
+}
+
+static bool one_word(const cal_food_alias *a)
+{
+	return strchr(a->name, ' ') == NULL;
 }
 
 /*
@@ -934,11 +971,38 @@ static bool absorbed(parser *ps, seg *s, size_t i, const cal_food_alias *y)
 	return false;
 }
 
-static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias *a, size_t typo)
+/*
+ * Y directly after X with nothing between: a generic word named more precisely ("galletitas oreo",
+ * "queso cheddar" when not one alias) is the precise food, keeping X's quantity; a spread before its bread
+ * ("peanut butter toast") is a topping. Returns true when Y replaced X.
+ */
+static bool adjacent(parser *ps, seg *s, size_t i, const cal_food_alias *y)
+{
+	if (s->last == SIZE_MAX || !s->after_food || s->last_end != i || s->join != J_NONE || s->pq.has_qty ||
+	    s->pq.unit != CAL_U_NONE)
+		return false;
+	itemx *x = &ps->xs[s->last];
+	if (!(x->flags & X_TOPPING) && cal_portion_class(x->a->food) == cal_portion_class(y->food)) {
+		if (one_word(x->a))
+			x->a = y; /* "galletitas oreo": the oreo */
+		else if (!one_word(y))
+			return false;
+		return true; /* "domino's pepperoni pizza": the pizza is the domino's */
+	}
+	double g = x->pq.has_qty ? 0 : cal_portion_topping(y, x->a);
+	if (g > 0) {
+		x->flags |= X_TOPPING;
+		x->topping_g = g;
+	}
+	return false;
+}
+
+static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias *a, size_t typo, bool plural)
 {
 	flush_run(ps, &s->r);
-	if (absorbed(ps, s, i, a)) {
+	if (absorbed(ps, s, i, a) || adjacent(ps, s, i, a)) {
 		s->after_food = true;
+		s->last_end = i + m;
 		return;
 	}
 	size_t carrier = s->join == J_WITH && !s->pq.has_qty && s->pq.unit == CAL_U_NONE ? s->last : SIZE_MAX;
@@ -946,6 +1010,8 @@ static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias
 	if (k != SIZE_MAX) {
 		if (typo != SIZE_MAX)
 			note_typo(ps, k, typo);
+		if (plural && !s->pq.has_qty && s->pq.unit == CAL_U_NONE)
+			ps->xs[k].flags |= X_PLURAL;
 		double g = carrier != SIZE_MAX ? cal_portion_topping(ps->xs[carrier].a, a) : 0;
 		if (g > 0) {
 			ps->xs[k].flags |= X_TOPPING;
@@ -953,31 +1019,48 @@ static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias
 		}
 		s->last = k;
 	}
-	(void)m;
 	s->pq = (pending){ 0 };
 	s->after_food = true;
+	s->last_end = i + m;
 	s->filling = false;
 	s->join = J_NONE;
+	s->carry = SIZE_MAX;
 }
 
-/* True when token i ends an item: the segment's end or a connector that starts no alias. */
+/* Words that may trail an amount without starting anything ("lomo 220 g a la plancha"). */
+static bool trailing_word(parser *ps, size_t i, size_t end)
+{
+	const cal_food_alias *a;
+	tok *t = &ps->toks[i];
+	if (t->kind != T_WORD || match_plain(ps, i, end, &a) > 0)
+		return false;
+	return word_in(t, fillers, NELEM(fillers)) || word_in(t, descriptors, NELEM(descriptors)) ||
+	       word_in(t, stopwords, NELEM(stopwords)) || word_is(t, "a");
+}
+
+/* True when token i ends an item: the segment's end or a connector that starts no alias, perhaps after a
+ * few description words. */
 static bool item_ends(parser *ps, size_t i, size_t end)
 {
 	const cal_food_alias *a;
+	while (i < end && !word_in(&ps->toks[i], connectors, NELEM(connectors)) && trailing_word(ps, i, end))
+		i++;
 	if (i >= end)
 		return true;
 	return word_in(&ps->toks[i], connectors, NELEM(connectors)) && match_plain(ps, i, end, &a) == 0;
 }
 
 /*
- * An amount after the food ("queso 50 g", "coffee 2 cups", "una leche de 250 ml", "huevos x2"): applies to
- * the segment's last item when that item had no quantity of its own (an article does not count).
+ * An amount after the food ("queso 50 g", "coffee 2 cups", "una leche de 250 ml", "huevos x2", "pizza, 2
+ * porciones"): applies to the segment's last item (or, before any food, the previous segment's) when that
+ * item had no quantity of its own (an article does not count).
  */
 static bool amount_after(parser *ps, seg *s, const pending *pq, size_t next, size_t end)
 {
-	if (s->last == SIZE_MAX || s->join != J_NONE || !item_ends(ps, next, end))
+	size_t target = s->last != SIZE_MAX ? s->last : (s->r.open ? SIZE_MAX : s->carry);
+	if (target == SIZE_MAX || s->join != J_NONE || !item_ends(ps, next, end))
 		return false;
-	itemx *x = &ps->xs[s->last];
+	itemx *x = &ps->xs[target];
 	if (x->pq.has_qty && !x->pq.article)
 		return false;
 	const tok *q = &ps->toks[pq->start];
@@ -987,7 +1070,7 @@ static bool amount_after(parser *ps, seg *s, const pending *pq, size_t next, siz
 	x->pq = *pq;
 	if (x->pq.size == CAL_SIZE_NONE)
 		x->pq.size = keep;
-	x->flags &= ~X_ARTICLE;
+	x->flags &= ~(X_ARTICLE | X_PLURAL);
 	return true;
 }
 
@@ -997,13 +1080,21 @@ static size_t read_amount(parser *ps, seg *s, size_t i, size_t end)
 	double qty;
 	bool article;
 	cal_unit u;
-	size_t q = s->pq.has_qty || s->pq.unit != CAL_U_NONE ? 0 : parse_qty(ps, i, end, &qty, &article);
+	const cal_food_alias *a;
+	bool free_slot = !s->pq.has_qty && s->pq.unit == CAL_U_NONE;
+	if (free_slot && word_in(&ps->toks[i], articles, NELEM(articles)) && i + 1 < end &&
+	    match_plain(ps, i + 1, end, &a) > 1) {
+		/* "un cuarto de libra", "a half chicken": the article, then a name that starts like an amount */
+		s->pq = (pending){ .has_qty = true, .qty = 1, .article = true, .start = i, .size = s->pq.size };
+		s->after_food = false;
+		return i + 1;
+	}
+	size_t q = free_slot ? parse_qty(ps, i, end, &qty, &article) : 0;
 	if (q > 0) {
 		pending pq = { .has_qty = true, .qty = qty, .unit = CAL_U_NONE, .article = article, .start = i,
 			       .size = s->pq.size };
 		size_t j = i + q;
 		size_t ul = parse_unit(ps, j, end, false, &u);
-		const cal_food_alias *a;
 		if (ul > 0 && !(item_ends(ps, j + ul, end) && match_plain(ps, j, end, &a) > 0)) {
 			pq.unit = u; /* … but "una caña" alone is the drink the unit is named after */
 			pq.article = false;
@@ -1020,7 +1111,7 @@ static size_t read_amount(parser *ps, seg *s, size_t i, size_t end)
 		s->pq = pq;
 		return j;
 	}
-	size_t ul = s->pq.has_qty || s->pq.unit != CAL_U_NONE ? 0 : parse_unit(ps, i, end, true, &u);
+	size_t ul = free_slot ? parse_unit(ps, i, end, true, &u) : 0;
 	if (ul > 0) {
 		flush_run(ps, &s->r);
 		s->after_food = false;
@@ -1068,16 +1159,34 @@ static bool read_connector(parser *ps, seg *s, size_t i, size_t end)
 	return true;
 }
 
-static void read_segment(parser *ps, size_t i, size_t end)
+/* "sin azúcar", "no mayo": returns the tokens to skip (the word and the food), 0 when not a negation. */
+static size_t read_negation(parser *ps, size_t i, size_t end)
 {
-	seg s = { .last = SIZE_MAX };
+	const cal_food_alias *a;
+	if (!word_in(&ps->toks[i], negations, NELEM(negations)) || i + 1 >= end)
+		return 0;
+	size_t j = i + 1;
+	while (j < end && word_in(&ps->toks[j], fillers, NELEM(fillers)))
+		j++;
+	size_t m = j < end ? match_plain(ps, j, end, &a) : 0;
+	return m > 0 ? j + m - i : 0;
+}
+
+static size_t read_segment(parser *ps, size_t i, size_t end, size_t carry)
+{
+	seg s = { .last = SIZE_MAX, .carry = carry, .last_end = SIZE_MAX };
 	while (i < end) {
 		tok *t = &ps->toks[i];
 		const cal_food_alias *a = NULL;
-		size_t typo;
+		size_t typo, neg;
+		bool plural;
 		cal_size sz;
 		if (read_connector(ps, &s, i, end)) {
 			i++;
+			continue;
+		}
+		if ((neg = read_negation(ps, i, end)) > 0) {
+			i += neg;
 			continue;
 		}
 		if (word_in(t, containers, NELEM(containers)) && i + 2 < end &&
@@ -1096,9 +1205,9 @@ static void read_segment(parser *ps, size_t i, size_t end)
 			i++;
 			continue;
 		}
-		size_t m = match_at(ps, i, end, !s.after_food, &a, &typo);
+		size_t m = match_at(ps, i, end, !s.after_food, &a, &typo, &plural);
 		if (m > 0) {
-			on_food(ps, &s, i, m, a, typo);
+			on_food(ps, &s, i, m, a, typo, plural);
 			i += m;
 			continue;
 		}
@@ -1111,15 +1220,16 @@ static void read_segment(parser *ps, size_t i, size_t end)
 		i++;
 	}
 	flush_run(ps, &s.r);
+	return s.last != SIZE_MAX ? s.last : SIZE_MAX;
 }
 
 static void read_all(parser *ps)
 {
-	size_t start = 0;
+	size_t start = 0, carry = SIZE_MAX;
 	for (size_t i = 0; i <= ps->ntoks; i++) {
 		if (i == ps->ntoks || ps->toks[i].kind == T_SEP) {
 			if (i > start)
-				read_segment(ps, start, i);
+				carry = read_segment(ps, start, i, carry);
 			start = i + 1;
 		}
 	}
@@ -1154,9 +1264,23 @@ static double item_confidence(const itemx *x, cal_unit u, bool approx)
 		c = cal_portion_default_is_wide(x->a) ? CONF_GUESS : 0.85;
 	if (approx && c > 0.6)
 		c = 0.6;
-	if ((x->flags & (X_TYPO | X_EXTRA)) && c > CONF_GUESS)
+	if ((x->flags & (X_TYPO | X_EXTRA | X_PLURAL)) && c > CONF_GUESS)
 		c = CONF_GUESS;
 	return c;
+}
+
+/* A food whose default portion is one countable thing (a taco, an empanada), not a serving of it. */
+static bool counted(const cal_food_alias *a)
+{
+	static const char *const amounts[] = { "serving", "portion", "porci", "cup", "order", "bag", "package",
+					       "container", "pot", "glass", "vaso", "plate", "plato", "bowl", "oz" };
+	if (cal_portion_default_is_wide(a))
+		return false;
+	for (size_t i = 0; i < NELEM(amounts); i++) {
+		if (strstr(a->portion_desc, amounts[i]) != NULL)
+			return false;
+	}
+	return true;
 }
 
 static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum)
@@ -1170,6 +1294,14 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 	double qty = x->pq.has_qty ? x->pq.qty : 1;
 	bool approx = false;
 	double per = (x->flags & X_TOPPING) && !x->pq.has_qty ? x->topping_g : cal_portion_grams(a, u, x->pq.size, &approx);
+	double whole;
+	if ((x->flags & X_PLURAL) && counted(a)) {
+		/* "tacos", "empanadas": a few of them; "frutillas", "uvas": a cup when one is tiny */
+		double cup = cal_portion_grams(a, CAL_U_CUP, CAL_SIZE_NONE, &approx);
+		qty = a->portion_g < SMALL_UNIT_G && cup > 0 ? cup / per : PLURAL_COUNT;
+	} else if (u == CAL_U_NONE && x->pq.has_qty && !x->pq.article && (whole = cal_portion_whole(a)) > 0) {
+		per = whole; /* "media pizza", "2 pizzas": whole ones */
+	}
 	it->name = a->display;
 	it->ref = a->ref;
 	it->quantity = qty;

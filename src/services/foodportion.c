@@ -41,6 +41,7 @@ static const char *const unit_names[CAL_U__MAX] = {
 	[CAL_U_GLASS] = "glass", [CAL_U_CAN] = "can", [CAL_U_BOTTLE] = "bottle", [CAL_U_UNIT] = "unit",
 	[CAL_U_HANDFUL] = "handful", [CAL_U_FLOZ] = "fl oz", [CAL_U_CANA] = "caña", [CAL_U_PINT] = "pint",
 	[CAL_U_TERCIO] = "tercio", [CAL_U_JARRA] = "jarra", [CAL_U_CUARTO] = "quarter kilo",
+	[CAL_U_SHOT] = "shot", [CAL_U_PACKAGE] = "package", [CAL_U_SCOOP] = "scoop",
 };
 
 const char *cal_portion_unit_name(cal_unit u)
@@ -207,6 +208,10 @@ static double plate_grams(const cal_food_alias *a)
 		return 1.5 * (cup > 0 ? cup : 245);
 	case CAL_CLS_GRAIN:
 		return a->portion_g > GRAIN_PLATE_G ? a->portion_g : GRAIN_PLATE_G;
+	case CAL_CLS_DISH: /* rice and beans, chili, stews: a plate holds about two cups */
+		if (cup > 0 && 2 * cup > a->portion_g)
+			return 2 * cup;
+		break;
 	case CAL_CLS_LEGUME:
 	case CAL_CLS_VEG:
 	case CAL_CLS_FRUIT:
@@ -237,6 +242,7 @@ static double volume_grams(const cal_food_alias *a, cal_unit u, bool *approx)
 	static const char *const can[] = { "can" };
 	static const char *const bottle[] = { "bottle" };
 	static const char *const floz[] = { "fl oz" };
+	static const char *const jigger[] = { "jigger" };
 	double g;
 	switch (u) {
 	case CAL_U_ML: return density(a, approx);
@@ -247,6 +253,7 @@ static double volume_grams(const cal_food_alias *a, cal_unit u, bool *approx)
 	case CAL_U_TBSP: return (g = measure_grams(a->food, tbsp, 2)) > 0 ? g : 15 * density(a, approx);
 	case CAL_U_TSP: return (g = measure_grams(a->food, tsp, 2)) > 0 ? g : 5 * density(a, approx);
 	case CAL_U_CANA: return 200 * density(a, approx);
+	case CAL_U_SHOT: return (g = measure_grams(a->food, jigger, 1)) > 0 ? g : 44.4 * density(a, approx);
 	case CAL_U_TERCIO: return 330 * density(a, approx);
 	case CAL_U_PINT: return 473.176 * density(a, approx);
 	case CAL_U_JARRA: return 500 * density(a, approx);
@@ -261,6 +268,8 @@ static double volume_grams(const cal_food_alias *a, cal_unit u, bool *approx)
 double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, bool *approx)
 {
 	static const char *const slice[] = { "slice" };
+	static const char *const package[] = { "package", "bag", "packet", "pouch", "envelope", "container" };
+	static const char *const scoop[] = { "scoop" };
 	double g;
 	*approx = false;
 	switch (u) {
@@ -273,6 +282,12 @@ double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, boo
 		return (a->food->flags & CAL_FOOD_LIQUID) ? volume_grams(a, CAL_U_FLOZ, approx) : 28.3495;
 	case CAL_U_SLICE:
 		return (g = measure_grams(a->food, slice, 1)) > 0 ? g : a->portion_g;
+	case CAL_U_PACKAGE:
+		return (g = measure_grams(a->food, package, NELEM(package))) > 0 ? g : a->portion_g;
+	case CAL_U_SCOOP: /* an ice-cream scoop or "bocha" is about half a cup */
+		if ((g = measure_grams(a->food, scoop, 1)) > 0)
+			return g;
+		return (g = cup_grams(a)) > 0 ? g / 2 : a->portion_g;
 	case CAL_U_GLASS: return glass_grams(a, approx) * size_factor(size);
 	case CAL_U_PLATE:
 	case CAL_U_BOWL: return plate_grams(a) * size_factor(size);
@@ -290,7 +305,7 @@ double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, boo
 
 static bool is_carrier(cal_food_class c)
 {
-	return c == CAL_CLS_BREAD || c == CAL_CLS_EGG || c == CAL_CLS_YOGURT;
+	return c == CAL_CLS_BREAD || c == CAL_CLS_EGG || c == CAL_CLS_YOGURT || c == CAL_CLS_CEREAL;
 }
 
 double cal_portion_topping(const cal_food_alias *carrier, const cal_food_alias *topping)
@@ -300,20 +315,43 @@ double cal_portion_topping(const cal_food_alias *carrier, const cal_food_alias *
 	double cap = 0;
 	if (!is_carrier(cc))
 		return 0;
+	if (cc == CAL_CLS_CEREAL && strncmp(topping->food->description, "Milk", 4) == 0)
+		return topping->portion_g / 2; /* milk on cereal: half a cup, not a glass */
 	switch (tc) {
-	case CAL_CLS_FAT: cap = FAT_TOPPING_G; break;
-	case CAL_CLS_SWEET_SPREAD:
+	case CAL_CLS_FAT:
+	case CAL_CLS_SWEET_SPREAD: { /* a spread is a tablespoon: butter 14 g, jam 20 g, peanut butter 16 g */
+		bool approx;
+		cap = volume_grams(topping, CAL_U_TBSP, &approx);
+		if (!(cap > 0) || cap > TOPPING_MAX_G)
+			cap = tc == CAL_CLS_FAT ? FAT_TOPPING_G : TOPPING_MAX_G;
+		break;
+	}
 	case CAL_CLS_CHEESE:
 	case CAL_CLS_COLDCUT:
 	case CAL_CLS_NUTS:
 	case CAL_CLS_CEREAL: cap = TOPPING_MAX_G; break;
 	case CAL_CLS_FRUIT:
-	case CAL_CLS_VEG: cap = cc == CAL_CLS_YOGURT ? 0 : TOPPING_MAX_G; break; /* fruit on yogurt is whole */
+	case CAL_CLS_VEG: /* fruit on yogurt or cereal is a whole fruit or a cup of berries */
+		cap = (cc == CAL_CLS_YOGURT || cc == CAL_CLS_CEREAL) ? 0 : TOPPING_MAX_G;
+		break;
 	default: break;
 	}
 	if (cap <= 0)
 		return 0;
 	return topping->portion_g < cap ? topping->portion_g : cap;
+}
+
+double cal_portion_whole(const cal_food_alias *a)
+{
+	static const char *const whole[] = { "pizza", "pie" };
+	double g;
+	if (strstr(a->portion_desc, "slice") == NULL)
+		return 0;
+	if ((g = measure_grams(a->food, whole, NELEM(whole))) > a->portion_g)
+		return g;
+	if (strstr(a->food->description, "izza") != NULL || strstr(a->display, "pizza") != NULL)
+		return 8 * a->portion_g; /* a pizzería pizza is cut in eight */
+	return 0;
 }
 
 bool cal_portion_default_is_wide(const cal_food_alias *a)
