@@ -226,5 +226,40 @@ def confirm_and_cancel_pending():
     eq(day_row(s)["kcal"], logs_sum(s), "daily_stats equals the logs")
 
 
+def age_of_last_interaction(subscriber):
+    """Seconds between now and the user's stored last_interaction."""
+    return int(scalar("SELECT TIMESTAMPDIFF(SECOND, last_interaction, UTC_TIMESTAMP()) FROM users"
+                      " WHERE subscriber_id = %s" % c.q(subscriber)))
+
+
+def set_last_interaction(subscriber, seconds_ago):
+    lib.sql("UPDATE users SET last_interaction = UTC_TIMESTAMP() - INTERVAL %d SECOND WHERE subscriber_id = %s"
+            % (seconds_ago, c.q(subscriber)))
+
+
+@test
+def last_interaction_written_at_most_once_a_minute():
+    """SPEC §5.2: the user's row is written only when last_interaction is over 60 s old or something in it
+    changes; a food log or any other message within the minute leaves it as it is."""
+    s = sid("touch")
+    c.profile_user(s)
+    say(s, "hoy", first_name="Ana")  # the name is new: this one writes the row
+    ok(age_of_last_interaction(s) < 30, "fresh after the quiz")
+    for text in (CHICKEN, "hoy"):
+        set_last_interaction(s, 30)
+        doc = say(s, text, first_name="Ana")
+        ok(st(doc) in ("food_logged", "day_summary"), "answered %r: %r" % (text, st(doc)))
+        age = age_of_last_interaction(s)
+        ok(30 <= age < 40, "%r within the minute left last_interaction alone (now %d s old)" % (text, age))
+        set_last_interaction(s, 90)
+        say(s, text, first_name="Ana")
+        ok(age_of_last_interaction(s) < 10, "%r after a minute refreshed last_interaction" % text)
+    set_last_interaction(s, 30)
+    eq(st(say(s, CHICKEN, first_name="Ana María")), "food_logged", "logged with a new name")
+    eq(scalar("SELECT first_name FROM users WHERE subscriber_id = %s" % c.q(s)), "Ana María", "name refreshed")
+    ok(age_of_last_interaction(s) < 10, "a changed row is written with last_interaction")
+    eq(count("users", "subscriber_id = %s" % c.q(s)), 1, "still one user")
+
+
 if __name__ == "__main__":
     sys.exit(lib.main())

@@ -1,0 +1,155 @@
+-- A chat message writes the user's row only when something in it changes (SPEC §5.2, §15).
+--
+-- Until now every message upserted its sender (INSERT … ON DUPLICATE KEY UPDATE). For a sender who exists,
+-- InnoDB inserts the new clustered record, meets the duplicate subscriber id and undoes the insert before
+-- the update runs, and the update then rewrote the row only to move last_interaction by a few seconds; a
+-- food log also ran three nested procedures. SPEC §5.2 keeps last_interaction current to the minute, so:
+--
+-- * The sender's id is looked up with a plain read BEFORE the transaction starts. Inside it, a locking read
+--   by primary key takes the row lock the turn relies on and tells whether the row is stale (a name, the
+--   offset or the channel changed, or last_interaction is more than 60 s old); only then is it updated. Doing
+--   the plain read first keeps the transaction's first consistent read after the lock (a read view opened
+--   before the lock could show a quiz step another message has just changed), and a locking read of a
+--   missing subscriber id is never made (in REPEATABLE READ it takes a gap lock that makes two concurrent
+--   sign-ups deadlock). A new sender still goes through INSERT … ON DUPLICATE KEY UPDATE.
+-- * cal_user_claim is that step for the ordinary turn (cal_user_begin_touch); cal_food_turn does it inline,
+--   followed by the meal's writes and the final row read by primary keys, without nested CALLs. Parameters
+--   and answers are those of 0003.
+--
+-- Same rules as 0002 and 0003: inner statements start with "; ", SQL SECURITY INVOKER, no comments inside
+-- the bodies.
+
+-- cal_user_claim: inside the caller's transaction, lock the sender's row (p_user: the id read before the
+-- transaction, or NULL), refresh it when stale, or create it; p_user then holds the id, p_created is 1 when
+-- this call created the user.
+CREATE OR REPLACE PROCEDURE cal_user_claim(
+  INOUT p_user BIGINT UNSIGNED, IN p_subscriber VARCHAR(255) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_first_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_last_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_language VARCHAR(8) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_offset INT,
+  IN p_channel VARCHAR(64) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_tz_given INT, OUT p_created INT)
+  MODIFIES SQL DATA SQL SECURITY INVOKER
+BEGIN
+  DECLARE v_stale INT DEFAULT NULL
+  ; SET p_created = 0
+  ; IF p_user IS NOT NULL THEN
+      SELECT COALESCE(last_interaction IS NULL OR last_interaction < UTC_TIMESTAMP() - INTERVAL 60 SECOND
+            OR NOT (BINARY first_name <=> BINARY COALESCE(p_first_name, first_name))
+            OR NOT (BINARY last_name <=> BINARY COALESCE(p_last_name, last_name))
+            OR NOT (BINARY channel <=> BINARY COALESCE(p_channel, channel))
+            OR (p_tz_given AND utc_offset_min <> p_offset), 1) INTO v_stale FROM users WHERE id = p_user FOR UPDATE
+  ; END IF
+  ; IF v_stale IS NULL THEN
+      INSERT INTO users (subscriber_id, first_name, last_name, language, utc_offset_min, channel,
+          last_interaction)
+        VALUES (p_subscriber, p_first_name, p_last_name, p_language, p_offset, p_channel, UTC_TIMESTAMP())
+        ON DUPLICATE KEY UPDATE first_name = COALESCE(VALUES(first_name), first_name),
+          last_name = COALESCE(VALUES(last_name), last_name),
+          utc_offset_min = IF(p_tz_given, VALUES(utc_offset_min), utc_offset_min),
+          channel = COALESCE(VALUES(channel), channel), last_interaction = UTC_TIMESTAMP()
+  ; SET p_created = ROW_COUNT() = 1
+  ; SET p_user = (SELECT id FROM users WHERE subscriber_id = p_subscriber)
+  ; ELSEIF v_stale THEN
+      UPDATE users SET last_interaction = UTC_TIMESTAMP(), first_name = COALESCE(p_first_name, first_name),
+          last_name = COALESCE(p_last_name, last_name),
+          utc_offset_min = IF(p_tz_given, p_offset, utc_offset_min), channel = COALESCE(p_channel, channel)
+        WHERE id = p_user
+  ; END IF
+  ; END;
+
+-- cal_user_begin_touch (0002 meaning: START TRANSACTION, the sender's upsert, the user's row).
+CREATE OR REPLACE PROCEDURE cal_user_begin_touch(
+  IN p_subscriber VARCHAR(255) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_first_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_last_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_language VARCHAR(8) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_offset INT,
+  IN p_channel VARCHAR(64) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_tz_given INT)
+  MODIFIES SQL DATA SQL SECURITY INVOKER
+BEGIN
+  DECLARE v_user BIGINT UNSIGNED
+  ; DECLARE v_created INT DEFAULT 0
+  ; SET v_user = (SELECT id FROM users WHERE subscriber_id = p_subscriber)
+  ; START TRANSACTION
+  ; CALL cal_user_claim(v_user, p_subscriber, p_first_name, p_last_name, p_language, p_offset, p_channel,
+      p_tz_given, v_created)
+  ; CALL cal_user_row(p_subscriber, v_created, NULL, 0)
+  ; END;
+
+-- cal_food_turn (0003 meaning): the whole turn of a chat message the worker analysed as a meal.
+CREATE OR REPLACE PROCEDURE cal_food_turn(
+  IN p_subscriber VARCHAR(255) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_first_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_last_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_language VARCHAR(8) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_offset INT,
+  IN p_channel VARCHAR(64) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_tz_given INT,
+  IN p_source VARCHAR(16) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_raw_input TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_items LONGTEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_kcal DOUBLE, IN p_protein DOUBLE, IN p_carbs DOUBLE, IN p_fat DOUBLE, IN p_fiber DOUBLE,
+  IN p_sodium DOUBLE, IN p_provider VARCHAR(64) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_confidence DOUBLE)
+  MODIFIES SQL DATA SQL SECURITY INVOKER
+BEGIN
+  DECLARE v_created INT DEFAULT 0
+  ; DECLARE v_user BIGINT UNSIGNED
+  ; DECLARE v_done INT DEFAULT NULL
+  ; DECLARE v_step INT
+  ; DECLARE v_goal INT
+  ; DECLARE v_date DATE
+  ; DECLARE v_stale INT DEFAULT 0
+  ; DECLARE v_log BIGINT UNSIGNED
+  ; DECLARE v_first INT DEFAULT 0
+  ; SET v_user = (SELECT id FROM users WHERE subscriber_id = p_subscriber)
+  ; START TRANSACTION
+  ; IF v_user IS NOT NULL THEN
+      SELECT quiz_completed, quiz_step, NULLIF(daily_calorie_goal, 0),
+          DATE(UTC_TIMESTAMP() + INTERVAL IF(p_tz_given, p_offset, utc_offset_min) MINUTE), COALESCE(last_interaction IS NULL OR last_interaction < UTC_TIMESTAMP() - INTERVAL 60 SECOND
+            OR NOT (BINARY first_name <=> BINARY COALESCE(p_first_name, first_name))
+            OR NOT (BINARY last_name <=> BINARY COALESCE(p_last_name, last_name))
+            OR NOT (BINARY channel <=> BINARY COALESCE(p_channel, channel))
+            OR (p_tz_given AND utc_offset_min <> p_offset), 1)
+        INTO v_done, v_step, v_goal, v_date, v_stale FROM users WHERE id = v_user FOR UPDATE
+  ; END IF
+  ; IF v_done IS NULL THEN
+      CALL cal_user_claim(v_user, p_subscriber, p_first_name, p_last_name, p_language, p_offset, p_channel,
+        p_tz_given, v_created)
+  ; SELECT quiz_completed, quiz_step, NULLIF(daily_calorie_goal, 0),
+        DATE(UTC_TIMESTAMP() + INTERVAL utc_offset_min MINUTE)
+      INTO v_done, v_step, v_goal, v_date FROM users WHERE id = v_user
+  ; ELSEIF v_stale THEN
+      UPDATE users SET last_interaction = UTC_TIMESTAMP(), first_name = COALESCE(p_first_name, first_name),
+          last_name = COALESCE(p_last_name, last_name),
+          utc_offset_min = IF(p_tz_given, p_offset, utc_offset_min), channel = COALESCE(p_channel, channel)
+        WHERE id = v_user
+  ; END IF
+  ; IF v_done = 1 AND NOT (v_step BETWEEN 1 AND 6) THEN
+      INSERT INTO food_logs (user_id, local_date, logged_at, source, raw_input, items, kcal, protein_g, carbs_g,
+          fat_g, fiber_g, sodium_mg, provider, confidence)
+        VALUES (v_user, v_date, UTC_TIMESTAMP(3), p_source, p_raw_input, p_items, p_kcal, p_protein, p_carbs,
+          p_fat, p_fiber, p_sodium, p_provider, p_confidence)
+  ; SET v_log = LAST_INSERT_ID()
+  ; INSERT INTO daily_stats (user_id, local_date, total_calories, total_protein, total_carbs, total_fat,
+        total_fiber, total_sodium, meals_logged, analyses_count, goal_calories)
+      VALUES (v_user, v_date, p_kcal, p_protein, p_carbs, p_fat, p_fiber, p_sodium, 1, 1, v_goal)
+      ON DUPLICATE KEY UPDATE total_calories = total_calories + VALUES(total_calories),
+        total_protein = total_protein + VALUES(total_protein), total_carbs = total_carbs + VALUES(total_carbs),
+        total_fat = total_fat + VALUES(total_fat), total_fiber = total_fiber + VALUES(total_fiber),
+        total_sodium = total_sodium + VALUES(total_sodium), meals_logged = meals_logged + 1,
+        analyses_count = analyses_count + 1,
+        goal_calories = COALESCE(VALUES(goal_calories), goal_calories), updated_at = UTC_TIMESTAMP()
+  ; SET v_first = ROW_COUNT() = 1
+  ; IF v_first AND NOT EXISTS
+        (SELECT 1 FROM activity_log WHERE user_id = v_user AND event = 'first_food_log') THEN
+      INSERT INTO activity_log (user_id, event) VALUES (v_user, 'first_food_log')
+  ; END IF
+  ; COMMIT
+  ; END IF
+  ; SELECT u.id, u.subscriber_id, u.first_name, u.language, u.utc_offset_min, u.gender, u.age, u.weight_kg,
+      u.height_cm, u.activity_level, u.goal, u.target_weight_kg, u.meals_per_day, u.bmr, u.daily_calorie_goal,
+      u.protein_target_g, u.carbs_target_g, u.fat_target_g, u.quiz_step, u.quiz_completed,
+      u.subscription_status, DATE_FORMAT(u.trial_ends_at, '%Y-%m-%dT%H:%i:%sZ'),
+      DATE_FORMAT(u.paid_until, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(v_date, '%Y-%m-%d'),
+      d.total_calories, d.total_protein, d.total_carbs, d.total_fat, d.total_fiber, d.total_sodium,
+      d.meals_logged, d.analyses_count, d.goal_calories, v_created, v_log, v_first
+    FROM users u LEFT JOIN daily_stats d ON d.user_id = u.id AND d.local_date = v_date
+    WHERE u.id = v_user
+  ; END;
