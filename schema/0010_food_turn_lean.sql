@@ -13,8 +13,8 @@
 --   missing subscriber id is never made (in REPEATABLE READ it takes a gap lock that makes two concurrent
 --   sign-ups deadlock). A new sender still goes through INSERT … ON DUPLICATE KEY UPDATE.
 -- * cal_user_claim is that step for the ordinary turn (cal_user_begin_touch); cal_food_turn does it inline,
---   followed by the meal's writes and the final row read by primary keys, without nested CALLs. Parameters
---   and answers are those of 0003.
+--   followed by the subscription gate of 0006, the meal's writes and the final row read by primary keys,
+--   without nested CALLs. Parameters and answers are those of 0006.
 --
 -- Same rules as 0002 and 0003: inner statements start with "; ", SQL SECURITY INVOKER, no comments inside
 -- the bodies.
@@ -75,7 +75,7 @@ BEGIN
   ; CALL cal_user_row(p_subscriber, v_created, NULL, 0)
   ; END;
 
--- cal_food_turn (0003 meaning): the whole turn of a chat message the worker analysed as a meal.
+-- cal_food_turn (0003 and 0006 meaning): the whole turn of a chat message the worker analysed as a meal.
 CREATE OR REPLACE PROCEDURE cal_food_turn(
   IN p_subscriber VARCHAR(255) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
   IN p_first_name TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
@@ -86,7 +86,8 @@ CREATE OR REPLACE PROCEDURE cal_food_turn(
   IN p_raw_input TEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
   IN p_items LONGTEXT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci,
   IN p_kcal DOUBLE, IN p_protein DOUBLE, IN p_carbs DOUBLE, IN p_fat DOUBLE, IN p_fiber DOUBLE,
-  IN p_sodium DOUBLE, IN p_provider VARCHAR(64) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_confidence DOUBLE)
+  IN p_sodium DOUBLE, IN p_provider VARCHAR(64) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, IN p_confidence DOUBLE,
+  IN p_free INT)
   MODIFIES SQL DATA SQL SECURITY INVOKER
 BEGIN
   DECLARE v_created INT DEFAULT 0
@@ -96,32 +97,43 @@ BEGIN
   ; DECLARE v_goal INT
   ; DECLARE v_date DATE
   ; DECLARE v_stale INT DEFAULT 0
+  ; DECLARE v_entitled INT DEFAULT 0
+  ; DECLARE v_count INT DEFAULT 0
   ; DECLARE v_log BIGINT UNSIGNED
   ; DECLARE v_first INT DEFAULT 0
   ; SET v_user = (SELECT id FROM users WHERE subscriber_id = p_subscriber)
   ; START TRANSACTION
   ; IF v_user IS NOT NULL THEN
       SELECT quiz_completed, quiz_step, NULLIF(daily_calorie_goal, 0),
-          DATE(UTC_TIMESTAMP() + INTERVAL IF(p_tz_given, p_offset, utc_offset_min) MINUTE), COALESCE(last_interaction IS NULL OR last_interaction < UTC_TIMESTAMP() - INTERVAL 60 SECOND
+          DATE(UTC_TIMESTAMP() + INTERVAL IF(p_tz_given, p_offset, utc_offset_min) MINUTE),
+          COALESCE((subscription_status = 'trial' AND trial_ends_at > UTC_TIMESTAMP())
+            OR (subscription_status IN ('active', 'cancelled') AND paid_until > UTC_TIMESTAMP()), 0),
+          COALESCE(last_interaction IS NULL OR last_interaction < UTC_TIMESTAMP() - INTERVAL 60 SECOND
             OR NOT (BINARY first_name <=> BINARY COALESCE(p_first_name, first_name))
             OR NOT (BINARY last_name <=> BINARY COALESCE(p_last_name, last_name))
             OR NOT (BINARY channel <=> BINARY COALESCE(p_channel, channel))
             OR (p_tz_given AND utc_offset_min <> p_offset), 1)
-        INTO v_done, v_step, v_goal, v_date, v_stale FROM users WHERE id = v_user FOR UPDATE
+        INTO v_done, v_step, v_goal, v_date, v_entitled, v_stale FROM users WHERE id = v_user FOR UPDATE
   ; END IF
   ; IF v_done IS NULL THEN
       CALL cal_user_claim(v_user, p_subscriber, p_first_name, p_last_name, p_language, p_offset, p_channel,
         p_tz_given, v_created)
   ; SELECT quiz_completed, quiz_step, NULLIF(daily_calorie_goal, 0),
-        DATE(UTC_TIMESTAMP() + INTERVAL utc_offset_min MINUTE)
-      INTO v_done, v_step, v_goal, v_date FROM users WHERE id = v_user
+        DATE(UTC_TIMESTAMP() + INTERVAL utc_offset_min MINUTE),
+          COALESCE((subscription_status = 'trial' AND trial_ends_at > UTC_TIMESTAMP())
+            OR (subscription_status IN ('active', 'cancelled') AND paid_until > UTC_TIMESTAMP()), 0)
+      INTO v_done, v_step, v_goal, v_date, v_entitled FROM users WHERE id = v_user
   ; ELSEIF v_stale THEN
       UPDATE users SET last_interaction = UTC_TIMESTAMP(), first_name = COALESCE(p_first_name, first_name),
           last_name = COALESCE(p_last_name, last_name),
           utc_offset_min = IF(p_tz_given, p_offset, utc_offset_min), channel = COALESCE(p_channel, channel)
         WHERE id = v_user
   ; END IF
-  ; IF v_done = 1 AND NOT (v_step BETWEEN 1 AND 6) THEN
+  ; IF v_entitled = 0 AND v_done = 1 THEN
+      SELECT COALESCE(MAX(analyses_count), 0) INTO v_count FROM daily_stats
+      WHERE user_id = v_user AND local_date = v_date
+  ; END IF
+  ; IF v_done = 1 AND NOT (v_step BETWEEN 1 AND 6) AND (v_entitled = 1 OR v_count < p_free) THEN
       INSERT INTO food_logs (user_id, local_date, logged_at, source, raw_input, items, kcal, protein_g, carbs_g,
           fat_g, fiber_g, sodium_mg, provider, confidence)
         VALUES (v_user, v_date, UTC_TIMESTAMP(3), p_source, p_raw_input, p_items, p_kcal, p_protein, p_carbs,

@@ -267,10 +267,7 @@ Test(health_up, ready_follows_the_migrations)
 	cal_migration_status st;
 	char pending[32];
 
-	/* Files, not the highest number: numbers may have gaps while parallel branches land. */
-	cr_assert_eq(cal_migrate_status(ctx.db, SCHEMA_DIR, &st, NULL), CAL_OK);
-	cr_assert_gt(st.pending, 0);
-	snprintf(pending, sizeof pending, "%d pending", st.pending);
+	snprintf(pending, sizeof pending, "%d pending", shipped_migrations());
 	call(cal_h_health_ready);
 	cr_assert_eq(resp.status, 503);
 	cr_assert_str_eq(s_at("checks.database"), "ok");
