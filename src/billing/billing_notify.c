@@ -236,13 +236,17 @@ typedef struct target {
 	time_t trial_ends_at, paid_until;
 } target;
 
-/* The user a resource belongs to: by external_reference, else by a stored preapproval id. 0 when none. */
+/*
+ * The user a resource belongs to: by external_reference, else by a stored preapproval id. 0 when none. The
+ * look-up by preapproval locks the subscriptions index entry (or the gap where it would be), so a payment and
+ * its preapproval processed at once cannot miss each other: either the payment sees the preapproval's row, or
+ * the preapproval's insert waits and then links the payment (store_preapproval()).
+ */
 static cal_err find_user(cal_db *db, cal_arena *a, const resource *r, long long *user_id)
 {
 	static const char by_sub[] = "SELECT id FROM users WHERE subscriber_id = ?";
-	static const char by_pre[] =
-		"SELECT user_id FROM subscriptions WHERE preapproval_id = ? UNION ALL "
-		"SELECT id FROM users WHERE preapproval_id = ? LIMIT 1";
+	static const char by_sub_pre[] = "SELECT user_id FROM subscriptions WHERE preapproval_id = ? FOR UPDATE";
+	static const char by_user_pre[] = "SELECT id FROM users WHERE preapproval_id = ? LIMIT 1";
 	cal_dbrows rows = {0};
 	cal_err err;
 
@@ -255,15 +259,15 @@ static cal_err find_user(cal_db *db, cal_arena *a, const resource *r, long long 
 			return err;
 		}
 	}
-	if (r->preapproval_id != NULL) {
-		cal_dbv p[] = {CAL_DB_STR(r->preapproval_id), CAL_DB_STR(r->preapproval_id)};
-		err = cal_db_query(db, a, by_pre, p, 2, &rows);
-		if (err != CAL_OK)
-			return err;
-		if (rows.nrows >= 1)
-			*user_id = cal_db_cell_int(&rows, 0, 0, 0);
-	}
-	return CAL_OK;
+	if (r->preapproval_id == NULL)
+		return CAL_OK;
+	cal_dbv p[] = {CAL_DB_STR(r->preapproval_id)};
+	err = cal_db_query(db, a, by_sub_pre, p, 1, &rows);
+	if (err == CAL_OK && rows.nrows == 0)
+		err = cal_db_query(db, a, by_user_pre, p, 1, &rows);
+	if (err == CAL_OK && rows.nrows >= 1)
+		*user_id = cal_db_cell_int(&rows, 0, 0, 0);
+	return err;
 }
 
 static cal_err lock_user(cal_db *db, cal_arena *a, long long user_id, target *t)
