@@ -1,9 +1,9 @@
 /*
  * Route authentication. The pipeline calls cal_auth_check() with the route's auth kind before the handler
  * runs, and it looks only at headers, cookies and the query string: admin sessions and API tokens
- * (admin_auth.c), and MercadoPago signatures from the query string and headers alone (billing_signature.c
- * owns the format), so a forged notification is refused before its body is read. Signed subscribe links are
- * verified by their handler, which needs the user they name; form CSRF tokens by the admin handlers.
+ * (admin_auth.c), MercadoPago signatures from the query string and headers alone (billing_signature.c owns
+ * the format) and signed subscribe links from their query's token (billing_link.c), so a forged
+ * notification or link is refused before its body is read. Form CSRF tokens are checked by the admin handlers.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 
 #include "caloria/admin_auth.h"
 #include "caloria/auth.h"
+#include "caloria/billing_link.h"
 #include "caloria/billing_signature.h"
 #include "caloria/db.h"
 #include "caloria/log.h"
@@ -117,8 +118,9 @@ cal_err cal_auth_check(cal_ctx *ctx, cal_request *req, cal_auth kind)
 {
 	switch (kind) {
 	case CAL_AUTH_NONE:
-	case CAL_AUTH_SIGNED_LINK:
 		return CAL_OK;
+	case CAL_AUTH_SIGNED_LINK:
+		return cal_billing_link_check(&ctx->conf, cal_http_query(req, "t"), req->arena);
 	case CAL_AUTH_MP_SIGNATURE:
 		return cal_billing_sig_check(ctx, req);
 	case CAL_AUTH_WEBHOOK_TOKEN:

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "caloria/admin_pages.h"
+#include "caloria/billing_page.h"
 #include "caloria/handlers.h"
 #include "caloria/router.h"
 
@@ -47,7 +48,8 @@ const cal_route cal_routes[] = {
 	ROW(CAL_POST, "/webhook/mercadopago", cal_h_mp_webhook, CAL_AUTH_MP_SIGNATURE, CAL_RATE_WEBHOOK, "webhook_mercadopago"),
 	ROW(CAL_POST, "/api/create-subscription", cal_h_create_subscription, CAL_AUTH_WEBHOOK_TOKEN, CAL_RATE_WEBHOOK,
 	    "create_subscription"),
-	ROW(CAL_GET | CAL_POST, "/subscribe", cal_h_subscribe, CAL_AUTH_SIGNED_LINK, CAL_RATE_API, "subscribe"),
+	{.methods = CAL_GET | CAL_POST, .pattern = "/subscribe", .handler = cal_h_subscribe, .auth = CAL_AUTH_SIGNED_LINK,
+	 .rate = CAL_RATE_API, .name = "subscribe", .render_error = cal_billing_page_render_error},
 	ROW(CAL_GET, "/subscription-success", cal_h_subscription_success, CAL_AUTH_NONE, CAL_RATE_API,
 	    "subscription_success"),
 	ROW(CAL_GET, "/subscription-cancel", cal_h_subscription_cancel, CAL_AUTH_NONE, CAL_RATE_API,

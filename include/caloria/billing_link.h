@@ -42,6 +42,10 @@ cal_billing_token_result cal_billing_token_check(cal_arena *a, const char *secre
 /* `<public_url>/subscribe?t=<token>` for the subscriber, from the configuration; NULL when it cannot sign. */
 const char *cal_billing_link_url(cal_arena *a, const cal_conf *conf, const char *subscriber_id, time_t now);
 
+/* The route's authentication (CAL_AUTH_SIGNED_LINK): the query's t is a valid, unexpired token. CAL_OK or
+ * CAL_ERR_FORBIDDEN; from the query string alone, before any body is read. */
+cal_err cal_billing_link_check(const cal_conf *conf, const char *token, cal_arena *a);
+
 /* A plausible payer e-mail: 3–254 bytes, one '@', a local part of 1–64 printable ASCII characters without
  * spaces or quotes, a domain of labels [A-Za-z0-9-] with at least one dot. */
 bool cal_billing_email_valid(const char *email);

@@ -7,6 +7,7 @@
 #ifndef CALORIA_BILLING_PAGE_H
 #define CALORIA_BILLING_PAGE_H
 
+#include "caloria/ctx.h"
 #include "caloria/err.h"
 #include "caloria/http.h"
 #include "caloria/mem.h"
@@ -19,6 +20,7 @@ typedef enum cal_billing_page {
 	CAL_PAGE_UPSTREAM,         /* MercadoPago failed: try again */
 	CAL_PAGE_SUCCESS,          /* /subscription-success */
 	CAL_PAGE_CANCEL,           /* /subscription-cancel */
+	CAL_PAGE_ERROR,            /* anything else went wrong: try again later */
 	CAL_PAGE__MAX
 } cal_billing_page;
 
@@ -31,6 +33,11 @@ const char *cal_billing_page_message(cal_arena *a, cal_lang lang, cal_billing_pa
 /* Fills resp with the page and the §4.1 headers. The policy lets the form's redirect reach MercadoPago's
  * checkout, which browsers check against form-action. */
 void cal_billing_page_send(cal_response *resp, int status, const char *html);
+
+/* The route's error renderer (router.h): the pipeline's errors as a page instead of the JSON envelope. A
+ * refused link (CAL_ERR_FORBIDDEN) says whether it is invalid or expired. */
+void cal_billing_page_render_error(struct cal_ctx *ctx, const cal_request *req, cal_response *resp, cal_err e,
+				   const char *message);
 
 /* The language of a page without a user: ?lang=, else Accept-Language, else fallback. */
 cal_lang cal_billing_page_lang(const cal_request *req, cal_lang fallback);

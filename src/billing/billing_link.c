@@ -85,6 +85,15 @@ const char *cal_billing_link_url(cal_arena *a, const cal_conf *conf, const char 
 	return cal_arena_printf(a, "%.*s/subscribe?t=%s", (int)(n > 0 && base[n - 1] == '/' ? n - 1 : n), base, t);
 }
 
+cal_err cal_billing_link_check(const cal_conf *conf, const char *token, cal_arena *a)
+{
+	const char *sid = NULL;
+
+	return cal_billing_token_check(a, conf->manychat_webhook_token, token, time(NULL), &sid, NULL) == CAL_TOKEN_OK
+		       ? CAL_OK
+		       : CAL_ERR_FORBIDDEN;
+}
+
 static bool local_char(unsigned char c)
 {
 	return c > ' ' && c < 0x7F && c != '"' && c != '(' && c != ')' && c != ',' && c != ':' && c != ';' &&

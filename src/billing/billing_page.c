@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "caloria/billing_link.h"
 #include "caloria/billing_page.h"
 
 struct page_text {
@@ -30,6 +31,8 @@ static const struct page_text pages[CAL_PAGE__MAX][CAL_LANG__MAX] = {
 			      {"Thank you!", "We got your subscription. We'll tell you in the chat as soon as MercadoPago confirms the payment."}},
 	[CAL_PAGE_CANCEL] = {{"Suscripción no completada", "No se hizo ningún cobro. Podés volver a intentarlo desde el chat cuando quieras."},
 			     {"Subscription not completed", "Nothing was charged. You can try again from the chat whenever you like."}},
+	[CAL_PAGE_ERROR] = {{"Algo salió mal", "No pudimos completar el pedido. Probá de nuevo en un rato."},
+			    {"Something went wrong", "We could not complete the request. Please try again in a while."}},
 };
 
 static const struct {
@@ -160,4 +163,23 @@ cal_lang cal_billing_page_lang(const cal_request *req, cal_lang fallback)
 	if (al != NULL && (strncasecmp(al, "en", 2) == 0 || strncasecmp(al, "es", 2) == 0))
 		return strncasecmp(al, "en", 2) == 0 ? CAL_LANG_EN : CAL_LANG_ES;
 	return fallback;
+}
+
+void cal_billing_page_render_error(struct cal_ctx *ctx, const cal_request *req, cal_response *resp, cal_err e,
+				   const char *message)
+{
+	cal_lang lang = cal_billing_page_lang(req, req->lang);
+	cal_billing_page page = CAL_PAGE_ERROR;
+	const char *sid = NULL;
+
+	(void)message;
+	if (e == CAL_ERR_FORBIDDEN || e == CAL_ERR_UNAUTHORIZED)
+		page = cal_billing_token_check(req->arena, ctx->conf.manychat_webhook_token, cal_http_query(req, "t"),
+					       time(NULL), &sid, NULL) == CAL_TOKEN_EXPIRED
+			       ? CAL_PAGE_LINK_EXPIRED
+			       : CAL_PAGE_LINK_INVALID;
+	else if (e == CAL_ERR_UPSTREAM)
+		page = CAL_PAGE_UPSTREAM;
+	cal_billing_page_send(resp, cal_err_status(e), cal_billing_page_message(req->arena, lang, page));
+	resp->err = e;
 }
