@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "caloria/admin_auth.h"
+#include "caloria/billing_sweep.h"
 #include "caloria/conf.h"
 #include "caloria/ctx.h"
 #include "caloria/db.h"
@@ -60,6 +61,9 @@ static const command commands[] = {
 	{"jobs", cal_jobs_cli_main, NULL,
 	 "jobs run [--once]       run due background jobs (photos, voice, look-ups, pushes); --once: until none is due",
 	 CAL_CTX_SHARED},
+	{"subscriptions-sweep", cal_billing_sweep_cli_main, NULL,
+	 "subscriptions-sweep     end the trials that are due (telling each user once) and requeue stuck\n"
+	 "                          MercadoPago notifications", 0},
 	{"cleanup", cal_maintenance_cli_main, NULL,
 	 "cleanup                 delete expired sessions, old notifications and finished jobs", 0},
 	{"check-config", NULL, cmd_check_config, "check-config            validate the configuration and print it", 0},

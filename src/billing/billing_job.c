@@ -64,6 +64,10 @@ cal_job_step cal_billing_job_on_response(cal_ctx *ctx, cal_job *job, cal_err e, 
 	    CAL_OK)
 		return CAL_JOB_DONE;
 	job->error = cal_arena_printf(job->arena, "mercadopago fetch failed (HTTP %ld)", resp != NULL ? resp->status : 0L);
+	/* Nothing was sent (the client's breaker is open): try again once it may have closed, rather than spend
+	 * the attempts while MercadoPago is known to be failing. */
+	if (e == CAL_ERR_UNAVAILABLE && job->retry_after_s < CAL_API_BREAKER_OPEN_MS / 1000)
+		job->retry_after_s = CAL_API_BREAKER_OPEN_MS / 1000;
 	return CAL_JOB_RETRY;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "caloria/billing_checkout.h"
+#include "caloria/billing_job.h"
 #include "caloria/billing_link.h"
 #include "caloria/billing_notify.h"
 #include "caloria/billing_page.h"
@@ -66,10 +67,19 @@ cal_err cal_h_mp_webhook(cal_ctx *ctx, cal_request *req, cal_response *resp)
 		json_status(resp, 200, "ignored", 0, false);
 		return CAL_OK;
 	}
-	/* Stored before the answer: once MercadoPago has its 200, the notification must not be lost. */
-	err = cal_billing_notice_store(ctx->db, &n, body_text, &id, &fresh);
-	if (err != CAL_OK)
+	/* Stored, with the job that processes it, before the answer: once MercadoPago has its 200, the
+	 * notification must not be lost. A redelivery adds neither. */
+	err = cal_db_begin(ctx->db);
+	if (err == CAL_OK)
+		err = cal_billing_notice_store(ctx->db, &n, body_text, &id, &fresh);
+	if (err == CAL_OK && fresh)
+		err = cal_billing_job_enqueue(ctx, id, NULL);
+	if (err == CAL_OK)
+		err = cal_db_commit(ctx->db);
+	if (err != CAL_OK) {
+		cal_db_rollback(ctx->db);
 		return err;
+	}
 	cal_info("webhook", "mercadopago %s %s%s", cal_billing_topic_name(n.topic), n.action,
 		 fresh ? "" : " (redelivery)");
 	json_status(resp, 200, "received", id, !fresh);
