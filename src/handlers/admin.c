@@ -81,6 +81,12 @@ cal_err cal_h_admin(cal_ctx *ctx, cal_request *req, cal_response *resp)
 {
 	cal_admin_who *who = NULL;
 
+	if (ctx->conf.admin_session_secret == NULL || ctx->conf.admin_session_secret[0] == '\0') {
+		/* Without the cookie key no session can be signed: say what is missing instead of a form that fails. */
+		cal_admin_page_error(ctx, req, resp, CAL_ERR_UNAVAILABLE, "The admin panel is not configured "
+									  "(admin.session_secret is empty).");
+		return CAL_OK;
+	}
 	if (cal_admin_session_from_headers(ctx, req, &who) == CAL_OK)
 		return redirect(resp, "/admin/dashboard");
 	cal_admin_page_login(ctx, req, resp, 200, NULL);
