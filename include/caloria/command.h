@@ -25,13 +25,27 @@ typedef enum cal_command {
 	CAL_CMD_CANCEL,       /* payload cancel:<analysis id> */
 	CAL_CMD_DELETE_DATA,  /* borrar mis datos | delete my data; payload delete_my_data */
 	CAL_CMD_DELETE_CONFIRM, /* confirmar borrado | confirm delete; payload delete_my_data:confirm */
+	CAL_CMD_DELETE,       /* borrar 2 | delete 2 | eliminar la 2: entry 2 of today's list (arg.number) */
+	CAL_CMD_RESET_CONFIRM,/* sí, reiniciar | yes, reset; payload reset_confirm */
+	CAL_CMD_RESET_CANCEL, /* payload reset_cancel */
+	CAL_CMD_SMALL_TALK,   /* gracias, ok, 👍, hola, chau, thanks, hi, bye … (arg.small) */
 	CAL_CMD__MAX
 } cal_command;
+
+/* What a small-talk message is. */
+typedef enum cal_small_talk {
+	CAL_SMALL_THANKS,
+	CAL_SMALL_OK,
+	CAL_SMALL_HELLO,
+	CAL_SMALL_BYE,
+} cal_small_talk;
 
 /* The argument of a command: the language for CAL_CMD_LANGUAGE, the analysis id for confirm/cancel. */
 typedef struct cal_command_arg {
 	cal_lang lang;           /* set only for CAL_CMD_LANGUAGE */
 	int64_t analysis_id;     /* 1 … 2^63−1, set only for CAL_CMD_CONFIRM / CAL_CMD_CANCEL */
+	int number;              /* 1 … 99, set only for CAL_CMD_DELETE */
+	cal_small_talk small;    /* set only for CAL_CMD_SMALL_TALK */
 } cal_command_arg;
 
 /*

@@ -99,6 +99,26 @@ cal_err cal_foodlog_undo(cal_db *db, cal_arena *a, long long user_id, const char
 			 cal_day *day);
 
 /*
+ * Removes the number-th food log of `date` (1 = the first logged that day, the numbering of `hoy`; 0 = the
+ * last one, which is undo) like cal_foodlog_undo. removed->items_json receives the log's items.
+ * CAL_ERR_NOT_FOUND when the day has no such log.
+ */
+cal_err cal_foodlog_delete(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
+			   cal_meal *removed, cal_day *day);
+
+/* One food log of a day as `hoy` lists it. */
+typedef struct cal_entry {
+	long long id;
+	char time[6];           /* local "HH:MM" */
+	const char *items_json; /* the SPEC §5.4 items */
+	double kcal;
+} cal_entry;
+
+/* The food logs of `date`, in the order they were logged, at most max; times at offset_min from UTC. */
+cal_err cal_foodlog_entries(cal_db *db, cal_arena *a, long long user_id, const char *date, int offset_min,
+			    cal_entry *out, size_t max, size_t *n);
+
+/*
  * SPEC §8 recommendations for a day, in lang, into out[0..max) (texts from the arena); returns how many.
  * In order: under the goal by more than 200 kcal / over by more than 200 / close (only when goal_kcal > 0),
  * protein under 70 % of protein_target_g (only when the target is known), fiber under 20 g, sodium over

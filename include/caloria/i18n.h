@@ -10,6 +10,7 @@
 #define CALORIA_I18N_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "caloria/energy.h"
 #include "caloria/err.h"
@@ -34,14 +35,15 @@ typedef enum cal_msg {
 	CAL_MSG_ACCEPT_HEIGHT,
 	CAL_MSG_ACCEPT_ACTIVITY,
 	CAL_MSG_ACCEPT_GOAL,
-	CAL_MSG_QUIZ_DONE,            /* %.1f bmr, %d daily goal, %d protein g, %d carbs g, %d fat g, %d trial days */
+	CAL_MSG_QUIZ_DONE,            /* %d bmr, %d daily goal, %d protein g, %d carbs g, %d fat g,
+				       * %s trial length (cal_i18n_count(…, CAL_NOUN_DAY)) */
 	CAL_MSG_HOW_TO_LOG,           /* no args */
 	CAL_MSG_FORM_INVALID,         /* %s the missing or invalid field names, e.g. "age, weight" */
 	CAL_MSG_RESET_DONE,           /* no args */
 	CAL_MSG_LANGUAGE_SET,         /* no args; pick it in the NEW language */
-	CAL_MSG_STATUS,               /* %s gender label, %d age, %.1f kg, %.1f cm, %s activity label, %s goal label,
-				       * %.1f bmr, %d daily goal, %d protein g, %d carbs g, %d fat g,
-				       * %s subscription label (labels from the cal_i18n_*_label functions) */
+	CAL_MSG_STATUS,               /* %s gender label, %d age, %s kg, %s cm (cal_i18n_qty), %s activity label,
+				       * %s goal label, %d bmr, %d daily goal, %d protein g, %d carbs g, %d fat g,
+				       * %s plan (subscription label, or CAL_MSG_PLAN_UNTIL with its end date) */
 	CAL_MSG_STATUS_NO_PROFILE,    /* no args */
 	CAL_MSG_MEDIA_LATER,          /* no args: photos/voice not analysed yet */
 	CAL_MSG_RATE_LIMITED,         /* no args */
@@ -54,11 +56,11 @@ typedef enum cal_msg {
 	CAL_MSG_BTN_CONFIRM,          /* no args: button caption for confirm:<id> */
 	CAL_MSG_BTN_CANCEL,           /* no args: button caption for cancel:<id> */
 	CAL_MSG_FOOD_LOGGED,          /* no args: first line of the reply after a log */
-	CAL_MSG_FOOD_ITEM,            /* %s item name, %.0f grams, %.0f kcal: one line per matched item */
+	CAL_MSG_FOOD_ITEM,            /* %s item in words (cal_i18n_item), %d kcal: one line per matched item */
 	CAL_MSG_FOOD_ITEM_UNMATCHED,  /* %s item name: an item that was not recognised and not counted */
-	CAL_MSG_FOOD_TOTAL,           /* %.0f kcal, %.1f protein g, %.1f carbs g, %.1f fat g: the meal */
-	CAL_MSG_DAY_PROGRESS,         /* %d consumed kcal, %d goal kcal, %d remaining kcal (≥ 0) */
-	CAL_MSG_DAY_OVER,             /* %d consumed kcal, %d goal kcal, %d kcal over the goal */
+	CAL_MSG_FOOD_TOTAL,           /* %d kcal, %d protein g, %d carbs g, %d fat g: the meal */
+	CAL_MSG_DAY_PROGRESS,         /* %d consumed kcal, %d goal kcal, %d remaining kcal (more than 200 left) */
+	CAL_MSG_DAY_OVER,             /* %d consumed kcal, %d goal kcal, %d kcal over the goal (more than 200) */
 	CAL_MSG_FOOD_UNCLEAR,         /* no args: nothing matched (status food_unclear) */
 	CAL_MSG_FOOD_CONFIRM,         /* %.0f estimated kcal: low confidence, asks to confirm or describe */
 	CAL_MSG_FOOD_CANCELLED,       /* no args */
@@ -67,14 +69,14 @@ typedef enum cal_msg {
 	CAL_MSG_PROCESSING_AUDIO,     /* no args (status processing) */
 	CAL_MSG_TRANSCRIPT,           /* %s transcript of a voice note */
 	CAL_MSG_JOB_FAILED,           /* no args: a background analysis gave up */
-	CAL_MSG_DAY_SUMMARY,          /* %s date (YYYY-MM-DD), %d meals, %d consumed kcal, %d goal kcal */
-	CAL_MSG_DAY_MACROS,           /* %.0f protein g, %d target, %.0f carbs g, %d target, %.0f fat g, %d target */
+	CAL_MSG_DAY_SUMMARY,          /* %s date in words, %s meals (cal_i18n_count), %d consumed kcal, %d goal kcal */
+	CAL_MSG_DAY_MACROS,           /* %d protein g, %d target, %d carbs g, %d target, %d fat g, %d target */
 	CAL_MSG_DAY_EMPTY,            /* no args: nothing logged today */
 	CAL_MSG_WEEK_HEAD,            /* no args */
-	CAL_MSG_WEEK_LINE,            /* %s date, %d consumed kcal, %d goal kcal: one line per day */
-	CAL_MSG_WEEK_AVERAGE,         /* %d average kcal per logged day, %d days with logs */
+	CAL_MSG_WEEK_LINE,            /* %s weekday and day ("jueves 3"), %d consumed kcal, %d goal kcal */
+	CAL_MSG_WEEK_AVERAGE,         /* %d average kcal per logged day, %s days with logs (cal_i18n_count) */
 	CAL_MSG_WEEK_EMPTY,           /* no args */
-	CAL_MSG_UNDONE,               /* %.0f kcal of the removed log */
+	CAL_MSG_UNDONE,               /* %s the removed items in words, %d their kcal */
 	CAL_MSG_NOTHING_TO_UNDO,      /* no args */
 	CAL_MSG_SUBSCRIBE_LINK,       /* %s price ("4999.00"), %s currency ("ARS"); the link goes in a button */
 	CAL_MSG_ALREADY_SUBSCRIBED,   /* no args */
@@ -92,11 +94,31 @@ typedef enum cal_msg {
 	CAL_MSG_SUB_PAYMENT_FAILED,   /* no args */
 	CAL_MSG_SUB_REVOKED,          /* no args: refunded or charged back */
 	CAL_MSG_TRIAL_ENDED,          /* %d free analyses per day from now on */
-	CAL_MSG_PLAN_UNTIL,           /* %s subscription label, %s end date (YYYY-MM-DD): "free trial until …" */
+	CAL_MSG_PLAN_UNTIL,           /* %s subscription label, %s end date in words ("10 de diciembre") */
 	CAL_MSG_DELETE_ASK,           /* no args: "delete my data" asks for confirmation (privacy.h) */
 	CAL_MSG_DELETE_DONE,          /* no args: everything was erased */
 	CAL_MSG_DELETE_NOT_ASKED,     /* no args: a confirmation without a recent request */
 	CAL_MSG_LOOKING_UP,           /* %s names of the items being looked up: the rest of a text meal (§7.2) */
+	/* The conversation as a coach would hold it. */
+	CAL_MSG_DAY_CLOSE,            /* %d consumed, %d goal, %d remaining kcal (0–200 left) */
+	CAL_MSG_DAY_JUST_OVER,        /* %d consumed, %d goal, %d kcal over (1–200 over) */
+	CAL_MSG_TODAY_HEAD,           /* %s today's date in words */
+	CAL_MSG_TODAY_ENTRY,          /* %d number, %s local time "HH:MM", %s items in words, %d kcal */
+	CAL_MSG_TODAY_HINT,           /* no args: how to delete an entry by its number */
+	CAL_MSG_WEEK_SINCE,           /* %s sign-up date in words: head of a week shorter than 7 days */
+	CAL_MSG_WEEK_LINE_EMPTY,      /* %s weekday and day: a day without logs */
+	CAL_MSG_DELETED,              /* %d entry number, %s its items in words, %d its kcal */
+	CAL_MSG_NO_SUCH_ENTRY,        /* %d the number asked for */
+	CAL_MSG_RESET_CONFIRM,        /* no args: asks before erasing the profile */
+	CAL_MSG_RESET_KEPT,           /* no args: the reset was declined */
+	CAL_MSG_BTN_RESET_YES,        /* no args: caption of the reset_confirm quick reply */
+	CAL_MSG_BTN_RESET_NO,         /* no args: caption of the reset_cancel quick reply */
+	CAL_MSG_SMALL_THANKS,         /* no args: "gracias", "thanks" */
+	CAL_MSG_SMALL_OK,             /* no args: "ok", "dale", "👍" */
+	CAL_MSG_SMALL_HELLO,          /* %s ", Name" or "": a greeting from a user who has a profile */
+	CAL_MSG_SMALL_BYE,            /* no args */
+	CAL_MSG_Q_TIMEZONE,           /* no args: the 7th question, asked only when no request carried a timezone */
+	CAL_MSG_ACCEPT_TIMEZONE,      /* no args */
 	CAL_MSG__MAX
 } cal_msg;
 
@@ -105,6 +127,8 @@ const char *cal_i18n(cal_msg m, cal_lang lang);
 /* "es"/"en" from locale strings such as "es_AR", "en-US", "Spanish", "English", "español"; -1 unknown. */
 int cal_i18n_lang_from_locale(const char *locale, cal_lang *out);
 const char *cal_i18n_lang_code(cal_lang lang);
+/* The language a message is written in, when its small words make it clear ("hi", "I had…" → en); -1 unsure. */
+int cal_i18n_guess_lang(const char *text, cal_lang *out);
 
 /*
  * The message formatted with its arguments, allocated from the arena, cut to at most CAL_I18N_TEXT_MAX
@@ -119,6 +143,38 @@ const char *cal_i18n_args(cal_msg m);
 /* The question and the accepted-forms text for quiz step 1–6 (cal_quiz_field); CAL_MSG__MAX otherwise. */
 cal_msg cal_i18n_quiz_question(int step);
 cal_msg cal_i18n_quiz_accept(int step);
+
+/* ---- words ------------------------------------------------------------------------------------------ */
+
+typedef enum cal_noun { CAL_NOUN_MEAL, CAL_NOUN_DAY, CAL_NOUN_ITEM, CAL_NOUN__MAX } cal_noun;
+/* A count with its noun in the right number: "1 comida", "3 comidas", "1 day", "2 days" (never "(s)"). */
+const char *cal_i18n_count(cal_arena *a, cal_lang lang, int n, cal_noun noun);
+/* The plural of a food name: "huevo revuelto" → "huevos revueltos", "scrambled egg" → "scrambled eggs",
+ * "ensalada de lechuga" → "ensaladas de lechuga". */
+const char *cal_i18n_plural(cal_arena *a, cal_lang lang, const char *name);
+/* A quantity as people write it: "2", "½", "1½", "2,5" (es) / "2.5" (en). */
+const char *cal_i18n_qty(cal_arena *a, cal_lang lang, double q);
+/* A measurement with at most one decimal, written as in the language: "70", "70,5" (es), "70.5" (en). */
+const char *cal_i18n_decimal(cal_arena *a, cal_lang lang, double v);
+/*
+ * A food item in words with its count and natural unit (the SPEC §5.4 item's name, quantity, unit, grams):
+ * "2 huevos revueltos (122 g)", "1 lata de coca-cola (368 g)", "200 g de pollo", "½ palta (101 g)",
+ * "milanesa (150 g)" for one usual portion. with_grams false leaves the brackets out.
+ */
+const char *cal_i18n_item(cal_arena *a, cal_lang lang, const char *name, double qty, const char *unit,
+			  double grams, bool with_grams);
+
+typedef enum cal_date_style {
+	CAL_DATE_FULL,        /* "jueves 3 de diciembre", "Thursday, December 3" */
+	CAL_DATE_DAY_MONTH,   /* "3 de diciembre", "December 3" */
+	CAL_DATE_WEEKDAY_DAY, /* "jueves 3", "Thursday 3" */
+} cal_date_style;
+/* A "YYYY-MM-DD" date in words (never ISO); "" when the date is malformed. */
+const char *cal_i18n_date(cal_arena *a, cal_lang lang, const char *ymd, cal_date_style style);
+/* 0 = Sunday … 6 = Saturday; -1 when malformed. */
+int cal_i18n_weekday(const char *ymd);
+/* The local date ("YYYY-MM-DD") at offset_min of an RFC 3339 UTC time ("2026-12-10T05:00:00Z"); -1 malformed. */
+int cal_i18n_local_date(const char *rfc3339, int offset_min, char out[11]);
 
 /* Labels for CAL_MSG_STATUS, never NULL ("?" for an unknown value). */
 const char *cal_i18n_gender_label(cal_gender g, cal_lang lang);

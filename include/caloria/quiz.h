@@ -13,7 +13,8 @@
 #include "caloria/energy.h"
 #include "caloria/err.h"
 
-#define CAL_QUIZ_STEPS 6
+#define CAL_QUIZ_STEPS 6     /* the profile's questions */
+#define CAL_QUIZ_LAST_STEP 7 /* the timezone, asked only when no request of the user carried one */
 
 typedef enum cal_quiz_field {
 	CAL_QUIZ_GENDER = 1,
@@ -21,10 +22,11 @@ typedef enum cal_quiz_field {
 	CAL_QUIZ_WEIGHT,
 	CAL_QUIZ_HEIGHT,
 	CAL_QUIZ_ACTIVITY,
-	CAL_QUIZ_GOAL
+	CAL_QUIZ_GOAL,
+	CAL_QUIZ_TIMEZONE
 } cal_quiz_field;
 
-/* Field names as in SPEC: "gender", "age", "weight", "height", "activity_level", "goal". */
+/* Field names as in SPEC: "gender", "age", "weight", "height", "activity_level", "goal", "timezone". */
 const char *cal_quiz_field_name(cal_quiz_field step);
 
 /*
@@ -39,6 +41,16 @@ int cal_quiz_parse_weight(const char *text, double *kg);      /* 30–300 kg, lb
 int cal_quiz_parse_height(const char *text, double *cm);      /* 100–250 cm, m / ft-in converted, 1 decimal */
 int cal_quiz_parse_activity(const char *text, cal_activity *out);
 int cal_quiz_parse_goal(const char *text, cal_goal *out);
+/*
+ * The 7th question: a country or a big city (its main UTC offset: "Argentina", "México", "Madrid", "New
+ * York"), or an offset ("UTC-3", "-03:00", "GMT+1", "-3"). Minutes east of UTC, −12 h … +14 h.
+ */
+int cal_quiz_parse_timezone(const char *text, int *offset_min);
+/*
+ * A whole number written in words, Spanish or English, 0–999: "treinta y cinco", "ochenta", "ciento
+ * setenta", "thirty-five", "one hundred and seventy". -1 when the text is not exactly one number.
+ */
+int cal_quiz_words_number(const char *folded, int *out);
 
 /* Applies the answer for step to p; 0 on success, -1 if invalid. */
 int cal_quiz_apply_answer(cal_profile *p, cal_quiz_field step, const char *text);

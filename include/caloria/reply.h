@@ -15,11 +15,13 @@
 
 #include "caloria/conf.h"
 #include "caloria/mem.h"
+#include "caloria/users.h"
 
 #define CAL_REPLY_MAX_MESSAGES 10
 #define CAL_REPLY_MAX_BUTTONS 3
 #define CAL_REPLY_MAX_ACTIONS 5
 #define CAL_REPLY_TEXT_MAX 2000 /* bytes: stricter than ManyChat's characters */
+#define CAL_REPLY_MAX_QUICK_REPLIES 11
 
 typedef struct cal_reply cal_reply;
 
@@ -56,6 +58,45 @@ void cal_reply_error(cal_reply *r, struct json_object *error);
 int cal_reply_count(const cal_reply *r);
 /* The whole block as a new JSON object (caller puts it). The reply stays usable. */
 struct json_object *cal_reply_render(const cal_reply *r);
+
+/*
+ * Quick replies (SPEC §5.4: only instagram and facebook have them). Each is a ManyChat
+ * dynamic_block_callback to callback_url (server.public_url + "/webhook/manychat") whose body carries the
+ * subscriber id and the payload, so tapping it is the same as sending the payload. On other channels the
+ * call does nothing and returns 1: the text must say what to type instead. 0 added, -1 over the limit.
+ */
+int cal_reply_quick_reply(cal_reply *r, const char *caption, const char *payload);
+/* Same, but the tap sends `text` as if typed (quiz options: "Mujer", "moderado"). */
+int cal_reply_quick_text(cal_reply *r, const char *caption, const char *text);
+/* Where quick replies call back, and who they speak for (set once per reply; both strings are copied). */
+void cal_reply_set_callback(cal_reply *r, const char *callback_url, const char *subscriber_id);
+/* True when the reply's channel shows quick replies. */
+bool cal_reply_has_quick_replies(const cal_reply *r);
+
+/* ---- conversation texts built from data, shared by the chat and the pushed results ---------------- */
+
+/*
+ * The day against its goal in one line, in exactly one of four states so no reply can contradict itself:
+ * more than 200 kcal left, 0–200 left ("muy cerca"), 1–200 over ("casi justo"), more than 200 over. NULL
+ * when the day has no goal.
+ */
+const char *cal_reply_day_line(cal_arena *a, cal_lang lang, const cal_day *day);
+/*
+ * The one tip a day may carry: none before the day's second meal (a breakfast cannot reach a day's protein
+ * or fiber), else the first nutrient advice of cal_foodlog_recommendations (never a kcal verdict: the day
+ * line is that). NULL when there is none.
+ */
+const char *cal_reply_tip(cal_arena *a, cal_lang lang, const cal_day *day, int protein_target_g);
+/* The matched items of a log in words, comma-separated: "2 huevos revueltos, 1 tostada" (no grams). */
+const char *cal_reply_items_text(cal_arena *a, cal_lang lang, struct json_object *items);
+/*
+ * The message after a meal is logged (SPEC §8), from an analysis (caloria.analysis: items and total) and
+ * the day after the meal: one bubble with a line per item ("• 2 huevos revueltos (122 g): 182 kcal"), the
+ * meal's kcal and macros and the day line, then at most one tip (from the day's second meal on, the first
+ * nutrient advice of cal_foodlog_recommendations). Returns the number of messages added.
+ */
+int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis, const cal_day *day,
+		       int protein_target_g);
 
 /* Cuts s to at most max bytes at a UTF-8 character boundary, ending in "…" when cut (into the arena). */
 char *cal_reply_cut(cal_arena *a, const char *s, size_t max);

@@ -42,7 +42,7 @@ typedef struct cal_user {
 	double target_weight_kg;     /* 0 = not given */
 	int meals_per_day;           /* 0 = not given */
 	cal_targets targets;         /* bmr, daily_goal and macros; zeros until the quiz completes */
-	int quiz_step;               /* 0 = not in the quiz, 1–6 = waiting for that answer */
+	int quiz_step;               /* 0 = not in the quiz, 1–7 = waiting for that answer (7: the timezone) */
 	bool quiz_completed;
 	const char *subscription;    /* users.subscription_status: "none", "trial", … */
 	const char *trial_ends_at;   /* RFC 3339 UTC, NULL when none */
@@ -106,6 +106,13 @@ cal_err cal_users_complete(cal_db *db, const cal_conf *conf, cal_user *u, const 
 			   bool *trial_started);
 
 cal_err cal_users_set_language(cal_db *db, cal_user *u, cal_lang lang);
+
+/* Whether the user told the quiz their timezone (users.timezone_set, schema/0008). */
+cal_err cal_users_timezone_known(cal_db *db, cal_arena *a, const cal_user *u, bool *known);
+/* Stores the quiz's timezone answer (UTC offset in minutes) and moves the quiz to next_step. */
+cal_err cal_users_set_timezone(cal_db *db, cal_user *u, int offset_min, int next_step);
+/* The user's local date of sign-up ("YYYY-MM-DD"; "" when unknown). */
+cal_err cal_users_signup_date(cal_db *db, cal_arena *a, const cal_user *u, char out[11]);
 /* A funnel or audit event in activity_log (detail may be NULL). */
 cal_err cal_users_event(cal_db *db, long long user_id, const char *event, const char *detail);
 

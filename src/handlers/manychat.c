@@ -311,16 +311,45 @@ static struct json_object *quiz_json(mc *m, int step)
 	struct json_object *q = json_object_new_object();
 
 	json_object_object_add(q, "step", json_object_new_int(step));
-	json_object_object_add(q, "total", json_object_new_int(CAL_QUIZ_STEPS));
+	json_object_object_add(q, "total", json_object_new_int(step > CAL_QUIZ_STEPS ? CAL_QUIZ_LAST_STEP : CAL_QUIZ_STEPS));
 	json_object_object_add(q, "field", json_object_new_string(cal_quiz_field_name((cal_quiz_field)step)));
 	json_object_object_add(q, "question",
 			       json_object_new_string(cal_i18n(cal_i18n_quiz_question(step), m->user.lang)));
 	return q;
 }
 
+/* The options of a numbered question as quick replies (instagram, facebook); each sends its label. */
+static void quiz_options(mc *m, int step)
+{
+	cal_lang l = m->user.lang;
+
+	if (!cal_reply_has_quick_replies(m->reply))
+		return;
+	switch (step) {
+	case CAL_QUIZ_GENDER:
+		for (int g = CAL_GENDER_NONE + 1; g < CAL_GENDER__MAX; g++)
+			cal_reply_quick_text(m->reply, cal_i18n_gender_label((cal_gender)g, l),
+					     cal_i18n_gender_label((cal_gender)g, l));
+		break;
+	case CAL_QUIZ_ACTIVITY:
+		for (int a = CAL_ACTIVITY_NONE + 1; a < CAL_ACTIVITY__MAX; a++)
+			cal_reply_quick_text(m->reply, cal_i18n_activity_label((cal_activity)a, l),
+					     cal_i18n_activity_label((cal_activity)a, l));
+		break;
+	case CAL_QUIZ_GOAL:
+		for (int g = CAL_GOAL_NONE + 1; g < CAL_GOAL__MAX; g++)
+			cal_reply_quick_text(m->reply, cal_i18n_goal_label((cal_goal)g, l),
+					     cal_i18n_goal_label((cal_goal)g, l));
+		break;
+	default:
+		break;
+	}
+}
+
 static void ask(mc *m, int step)
 {
 	say(m, cal_i18n_quiz_question(step));
+	quiz_options(m, step);
 	cal_reply_status(m->reply, "quiz_question");
 	cal_reply_put(m->reply, "quiz", quiz_json(m, step));
 }
@@ -340,35 +369,12 @@ static void after_commit(mc *m)
 		cal_dbcache_invalidate(m->ctx, "user_days", m->user.id);
 }
 
-/* The day's progress line: consumed of goal, remaining or over. */
-static void say_progress(mc *m, const cal_day *d)
+/* One bubble: the text, then the day's line when the day has a goal. */
+static void say_with_day(mc *m, const char *text)
 {
-	int consumed = (int)lround(d->kcal);
+	const char *line = cal_reply_day_line(m->a, m->user.lang, &m->user.today);
 
-	if (d->goal_kcal <= 0)
-		return;
-	if (consumed <= d->goal_kcal)
-		say(m, CAL_MSG_DAY_PROGRESS, consumed, d->goal_kcal, d->goal_kcal - consumed);
-	else
-		say(m, CAL_MSG_DAY_OVER, consumed, d->goal_kcal, consumed - d->goal_kcal);
-}
-
-static void say_recommendations(mc *m, const cal_day *d)
-{
-	const char *recs[6];
-	size_t n = cal_foodlog_recommendations(d, m->user.targets.protein_g, m->user.lang, m->a, recs, 6);
-	cal_buf b;
-
-	if (n == 0)
-		return;
-	cal_buf_init(&b);
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			cal_buf_puts(&b, "\n");
-		cal_buf_puts(&b, recs[i]);
-	}
-	cal_reply_text(m->reply, b.data);
-	cal_buf_free(&b);
+	cal_reply_text(m->reply, line != NULL ? cal_arena_printf(m->a, "%s\n%s", text, line) : text);
 }
 
 /* ---- quiz ------------------------------------------------------------------------------------------- */
@@ -398,37 +404,72 @@ static cal_err complete_profile(mc *m, const char *first_name, bool was_complete
 		metric(m, "trials_started");
 	if (was_completed)
 		say(m, CAL_MSG_PROFILE_UPDATED);
-	say(m, CAL_MSG_QUIZ_DONE, t->bmr, t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
-	    (int)m->ctx->conf.subscription_trial_days);
+	say(m, CAL_MSG_QUIZ_DONE, (int)lround(t->bmr), t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
+	    cal_i18n_count(m->a, m->user.lang, (int)m->ctx->conf.subscription_trial_days, CAL_NOUN_DAY));
 	say(m, CAL_MSG_HOW_TO_LOG);
 	cal_reply_status(m->reply, was_completed ? "profile_updated" : "quiz_completed");
 	return CAL_OK;
 }
 
+/* §6.1: the 7th question is asked only when neither this request nor an earlier answer gave a timezone. */
+static cal_err needs_timezone(mc *m, bool *ask_it)
+{
+	int offset;
+	bool known = false;
+	cal_err err;
+
+	*ask_it = false;
+	if (m->in.timezone != NULL && cal_conf_parse_utc_offset(m->in.timezone, &offset) == 0)
+		return CAL_OK;
+	err = cal_users_timezone_known(m->db, m->a, &m->user, &known);
+	*ask_it = err == CAL_OK && !known;
+	return err;
+}
+
+static cal_err quiz_invalid(mc *m, int step)
+{
+	say(m, CAL_MSG_QUIZ_INVALID, cal_i18n(cal_i18n_quiz_accept(step), m->user.lang));
+	say(m, cal_i18n_quiz_question(step));
+	quiz_options(m, step);
+	cal_reply_status(m->reply, "quiz_invalid_answer");
+	cal_reply_put(m->reply, "quiz", quiz_json(m, step));
+	return CAL_OK;
+}
+
+static cal_err finish_quiz(mc *m)
+{
+	cal_err err = complete_profile(m, NULL, m->user.quiz_completed);
+
+	/* A profile missing an earlier answer (edited by hand, say) cannot complete: ask from the start. */
+	return err == CAL_ERR_VALIDATION ? start_quiz(m, false) : err;
+}
+
 /* §6.1: the text answers the current question. */
 static cal_err quiz_answer(mc *m)
 {
-	int step = m->user.quiz_step;
+	int step = m->user.quiz_step, offset = 0;
 	cal_profile p = m->user.profile;
+	bool tz = false;
 	cal_err err;
 
-	if (m->in.text == NULL || cal_quiz_apply_answer(&p, (cal_quiz_field)step, m->in.text) != 0) {
-		say(m, CAL_MSG_QUIZ_INVALID, cal_i18n(cal_i18n_quiz_accept(step), m->user.lang));
-		say(m, cal_i18n_quiz_question(step));
-		cal_reply_status(m->reply, "quiz_invalid_answer");
-		cal_reply_put(m->reply, "quiz", quiz_json(m, step));
-		return CAL_OK;
+	if (step == CAL_QUIZ_TIMEZONE) {
+		if (m->in.text == NULL || cal_quiz_parse_timezone(m->in.text, &offset) != 0)
+			return quiz_invalid(m, step);
+		err = cal_users_set_timezone(m->db, &m->user, offset, step);
+		return err == CAL_OK ? finish_quiz(m) : err;
 	}
+	if (m->in.text == NULL || cal_quiz_apply_answer(&p, (cal_quiz_field)step, m->in.text) != 0)
+		return quiz_invalid(m, step);
 	m->user.profile = p;
-	if (step < CAL_QUIZ_STEPS) {
+	if (step == CAL_QUIZ_STEPS && (err = needs_timezone(m, &tz)) != CAL_OK)
+		return err;
+	if (step < CAL_QUIZ_STEPS || tz) {
 		err = cal_users_quiz_answer(m->db, &m->user, step, step + 1);
 		if (err == CAL_OK)
 			ask(m, step + 1);
 		return err;
 	}
-	err = complete_profile(m, NULL, m->user.quiz_completed);
-	/* A profile missing an earlier answer (edited by hand, say) cannot complete: ask from the start. */
-	return err == CAL_ERR_VALIDATION ? start_quiz(m, false) : err;
+	return finish_quiz(m);
 }
 
 /* §6.2: the whole profile at once; nothing is stored unless every field is valid. */
@@ -466,29 +507,82 @@ static cal_err quiz_form(mc *m)
 
 /* ---- days ------------------------------------------------------------------------------------------- */
 
+#define TODAY_MAX_ENTRIES 30
+
+/* The matched items of a stored log in words ("2 huevos revueltos, 1 tostada"). */
+static const char *entry_items(mc *m, const char *items_json)
+{
+	struct json_object *items = items_json != NULL ? json_tokener_parse(items_json) : NULL;
+	const char *text = cal_reply_items_text(m->a, m->user.lang, items);
+
+	json_object_put(items);
+	return text;
+}
+
+static void say_tip(mc *m, const cal_day *d)
+{
+	const char *tip = cal_reply_tip(m->a, m->user.lang, d, m->user.targets.protein_g);
+
+	if (tip != NULL)
+		cal_reply_text(m->reply, tip);
+}
+
+/* `hoy`: the day's meals, numbered, with their time, items and kcal, then the totals against the targets. */
 static cal_err show_today(mc *m)
 {
 	const cal_day *d = &m->user.today;
 	const cal_targets *t = &m->user.targets;
+	cal_lang l = m->user.lang;
+	cal_entry entries[TODAY_MAX_ENTRIES];
+	struct json_object *list = json_object_new_array(), *day = cal_foodlog_day_json(d);
+	const char *line;
+	size_t n = 0;
+	cal_buf b;
+	cal_err err;
 
 	cal_reply_status(m->reply, "day_summary");
-	cal_reply_put(m->reply, "day", cal_foodlog_day_json(d));
+	json_object_object_add(day, "entries", list);
+	cal_reply_put(m->reply, "day", day);
 	if (d->meals == 0) {
 		say(m, CAL_MSG_DAY_EMPTY);
 		return CAL_OK;
 	}
-	say(m, CAL_MSG_DAY_SUMMARY, d->date, d->meals, (int)lround(d->kcal), d->goal_kcal);
+	err = cal_foodlog_entries(m->db, m->a, m->user.id, d->date, m->user.utc_offset_min, entries,
+				  TODAY_MAX_ENTRIES, &n);
+	if (err != CAL_OK)
+		return err;
+	cal_buf_init(&b);
+	cal_buf_puts(&b, cal_i18n_printf(m->a, CAL_MSG_TODAY_HEAD, l, cal_i18n_date(m->a, l, d->date, CAL_DATE_FULL)));
+	for (size_t i = 0; i < n; i++) {
+		const char *items = entry_items(m, entries[i].items_json);
+		struct json_object *e = json_object_new_object();
+		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_TODAY_ENTRY, l, (int)i + 1, entries[i].time,
+							   items, (int)lround(entries[i].kcal)));
+		json_object_object_add(e, "number", json_object_new_int((int)i + 1));
+		json_object_object_add(e, "food_log_id", json_object_new_int64(entries[i].id));
+		json_object_object_add(e, "time", json_object_new_string(entries[i].time));
+		json_object_object_add(e, "items", json_object_new_string(items));
+		json_object_object_add(e, "kcal", json_object_new_int((int)lround(entries[i].kcal)));
+		json_object_array_add(list, e);
+	}
+	if ((line = cal_reply_day_line(m->a, l, d)) != NULL)
+		cal_buf_printf(&b, "\n%s", line);
 	if (t->daily_goal > 0)
-		say(m, CAL_MSG_DAY_MACROS, d->protein_g, t->protein_g, d->carbs_g, t->carbs_g, d->fat_g, t->fat_g);
-	say_recommendations(m, d);
+		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_DAY_MACROS, l, (int)lround(d->protein_g),
+							   t->protein_g, (int)lround(d->carbs_g), t->carbs_g,
+							   (int)lround(d->fat_g), t->fat_g));
+	cal_buf_printf(&b, "\n%s", cal_i18n(CAL_MSG_TODAY_HINT, l));
+	cal_reply_text(m->reply, b.data);
+	cal_buf_free(&b);
+	say_tip(m, d);
 	return CAL_OK;
 }
 
-static struct json_object *week_to_json(const cal_day days[7], int average, int logged)
+static struct json_object *week_to_json(const cal_day *days, int n, int average, int logged)
 {
 	struct json_object *week = json_object_new_object(), *list = json_object_new_array();
 
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < n; i++)
 		json_object_array_add(list, cal_foodlog_day_json(&days[i]));
 	json_object_object_add(week, "days", list);
 	json_object_object_add(week, "average_kcal", json_object_new_int(average));
@@ -535,47 +629,70 @@ static cal_err load_week(mc *m, cal_day days[7], int *average, int *logged)
 	err = cal_foodlog_week(m->db, m->a, m->user.id, m->user.today.date, m->user.targets.daily_goal, days,
 			       average, logged);
 	if (err == CAL_OK) {
-		doc = week_to_json(days, *average, *logged);
+		doc = week_to_json(days, 7, *average, *logged);
 		cal_dbcache_put(m->ctx, key, doc);
 		json_object_put(doc);
 	}
 	return err;
 }
 
+/* `semana`: the days since sign-up, at most the last 7, each with its weekday; never days before sign-up. */
 static cal_err show_week(mc *m)
 {
 	cal_day days[7];
-	int average = 0, logged = 0;
+	int average = 0, logged = 0, first = 0;
+	char since[11];
+	cal_lang l = m->user.lang;
+	struct json_object *week;
 	cal_err err = load_week(m, days, &average, &logged);
 	cal_buf b;
 
+	if (err == CAL_OK)
+		err = cal_users_signup_date(m->db, m->a, &m->user, since);
 	if (err != CAL_OK)
 		return err;
+	while (first < 6 && since[0] != '\0' && strcmp(days[first].date, since) < 0)
+		first++;
 	cal_buf_init(&b);
-	cal_buf_puts(&b, cal_i18n(CAL_MSG_WEEK_HEAD, m->user.lang));
-	for (int i = 0; i < 7; i++) {
-		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_LINE, m->user.lang, days[i].date,
-							   (int)lround(days[i].kcal), days[i].goal_kcal));
+	if (first == 0)
+		cal_buf_puts(&b, cal_i18n(CAL_MSG_WEEK_HEAD, l));
+	else
+		cal_buf_puts(&b, cal_i18n_printf(m->a, CAL_MSG_WEEK_SINCE, l,
+						 cal_i18n_date(m->a, l, days[first].date, CAL_DATE_FULL)));
+	for (int i = first; i < 7; i++) {
+		const char *name = cal_i18n_date(m->a, l, days[i].date, CAL_DATE_WEEKDAY_DAY);
+		cal_buf_printf(&b, "\n%s",
+			       days[i].meals > 0 ? cal_i18n_printf(m->a, CAL_MSG_WEEK_LINE, l, name,
+								   (int)lround(days[i].kcal), days[i].goal_kcal)
+						 : cal_i18n_printf(m->a, CAL_MSG_WEEK_LINE_EMPTY, l, name));
 	}
 	if (logged > 0)
-		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_AVERAGE, m->user.lang, average, logged));
+		cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_WEEK_AVERAGE, l, average,
+							   cal_i18n_count(m->a, l, logged, CAL_NOUN_DAY)));
+	else
+		cal_buf_printf(&b, "\n%s", cal_i18n(CAL_MSG_WEEK_EMPTY, l));
 	cal_reply_text(m->reply, b.data);
 	cal_buf_free(&b);
-	if (logged == 0)
-		say(m, CAL_MSG_WEEK_EMPTY);
-	cal_reply_put(m->reply, "week", week_to_json(days, average, logged));
+	week = week_to_json(days + first, 7 - first, average, logged);
+	cal_reply_put(m->reply, "week", week);
 	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
 	cal_reply_status(m->reply, "week_summary");
 	return CAL_OK;
 }
 
-static cal_err undo(mc *m)
+/* `deshacer` (number 0: the last log) and `borrar N` (the N-th of `hoy`): says what went, and the day after. */
+static cal_err delete_entry(mc *m, int number)
 {
 	cal_meal removed;
-	cal_err err = cal_foodlog_undo(m->db, m->a, m->user.id, m->user.today.date, &removed, &m->user.today);
+	const char *what;
+	cal_err err = cal_foodlog_delete(m->db, m->a, m->user.id, m->user.today.date, number, &removed,
+					 &m->user.today);
 
 	if (err == CAL_ERR_NOT_FOUND) {
-		say(m, CAL_MSG_NOTHING_TO_UNDO);
+		if (number > 0)
+			say(m, CAL_MSG_NO_SUCH_ENTRY, number);
+		else
+			say(m, CAL_MSG_NOTHING_TO_UNDO);
 		cal_reply_status(m->reply, "nothing_to_undo");
 		cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
 		return CAL_OK;
@@ -583,8 +700,12 @@ static cal_err undo(mc *m)
 	if (err != CAL_OK)
 		return err;
 	m->days_changed = true;
-	say(m, CAL_MSG_UNDONE, removed.kcal);
-	say_progress(m, &m->user.today);
+	what = entry_items(m, removed.items_json);
+	if (number > 0)
+		say_with_day(m, cal_i18n_printf(m->a, CAL_MSG_DELETED, m->user.lang, number, what,
+						(int)lround(removed.kcal)));
+	else
+		say_with_day(m, cal_i18n_printf(m->a, CAL_MSG_UNDONE, m->user.lang, what, (int)lround(removed.kcal)));
 	cal_reply_status(m->reply, "undone");
 	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
 	return CAL_OK;
@@ -606,29 +727,6 @@ static const char *str_of(struct json_object *o, const char *key, const char *de
 	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
 		       ? json_object_get_string(v)
 		       : def;
-}
-
-/* "Logged ✅" and one line per item, then the meal's macros, as one message. */
-static void say_meal(mc *m, struct json_object *items, struct json_object *total)
-{
-	cal_buf b;
-
-	cal_buf_init(&b);
-	cal_buf_puts(&b, cal_i18n(CAL_MSG_FOOD_LOGGED, m->user.lang));
-	for (size_t i = 0; i < json_object_array_length(items); i++) {
-		struct json_object *it = json_object_array_get_idx(items, i), *matched;
-		const char *name = str_of(it, "name", "?");
-		bool ok = json_object_object_get_ex(it, "matched", &matched) && json_object_get_boolean(matched);
-		cal_buf_printf(&b, "\n%s",
-			       ok ? cal_i18n_printf(m->a, CAL_MSG_FOOD_ITEM, m->user.lang, name, num_of(it, "grams"),
-						    num_of(it, "kcal"))
-				  : cal_i18n_printf(m->a, CAL_MSG_FOOD_ITEM_UNMATCHED, m->user.lang, name));
-	}
-	cal_buf_printf(&b, "\n%s",
-		       cal_i18n_printf(m->a, CAL_MSG_FOOD_TOTAL, m->user.lang, num_of(total, "kcal"),
-				       num_of(total, "protein_g"), num_of(total, "carbs_g"), num_of(total, "fat_g")));
-	cal_reply_text(m->reply, b.data);
-	cal_buf_free(&b);
 }
 
 /* The analysis of the text as a meal into m->food_doc and m->meal; how many items matched (0 on failure). */
@@ -662,16 +760,12 @@ static int analyse_text(mc *m)
 /* The reply to a logged text meal; m->user.today already holds the day after it. */
 static void reply_logged(mc *m, const cal_logged *logged)
 {
-	struct json_object *analysis = NULL, *items = NULL, *total = NULL;
+	struct json_object *analysis = NULL;
 
 	json_object_object_get_ex(m->food_doc, "analysis", &analysis);
-	json_object_object_get_ex(analysis, "items", &items);
-	json_object_object_get_ex(analysis, "total", &total);
 	m->days_changed = true;
 	metric(m, "food_logs_text");
-	say_meal(m, items, total);
-	say_progress(m, &m->user.today);
-	say_recommendations(m, &m->user.today);
+	cal_reply_food_log(m->reply, m->user.lang, analysis, &m->user.today, m->user.targets.protein_g);
 	/* A text's analysis is stored as its food log: there is no separate analyses row to name. */
 	json_object_object_add(analysis, "id", NULL);
 	json_object_object_add(analysis, "food_log_id", json_object_new_int64(logged->food_log_id));
@@ -787,9 +881,6 @@ static cal_err resolve_pending(mc *m, long long analysis_id, bool confirm)
 	json_object_object_add(total, "carbs_g", num1(meal.carbs_g));
 	json_object_object_add(total, "fat_g", num1(meal.fat_g));
 	json_object_object_add(total, "fiber_g", num1(meal.fiber_g));
-	say_meal(m, items, total);
-	say_progress(m, &m->user.today);
-	say_recommendations(m, &m->user.today);
 	analysis = json_object_new_object();
 	json_object_object_add(analysis, "id", json_object_new_int64(logged.analysis_id));
 	json_object_object_add(analysis, "source", json_object_new_string(meal.source != NULL ? meal.source : "text"));
@@ -802,6 +893,7 @@ static cal_err resolve_pending(mc *m, long long analysis_id, bool confirm)
 	json_object_object_add(analysis, "items", items);
 	json_object_object_add(analysis, "total", total);
 	json_object_object_add(analysis, "food_log_id", json_object_new_int64(logged.food_log_id));
+	cal_reply_food_log(m->reply, m->user.lang, analysis, &m->user.today, m->user.targets.protein_g);
 	cal_reply_put(m->reply, "analysis", analysis);
 	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
 	cal_reply_status(m->reply, "food_logged");
@@ -885,7 +977,8 @@ static void tell_trial_ended(mc *m)
 	subscribe_button(m);
 }
 
-/* "free trial until 2026-12-05" in the user's local date, or the bare label when the plan has no end. */
+/* "prueba gratis hasta el 5 de diciembre", the user's local date in words, or the bare label when the plan
+ * has no end. */
 static const char *plan_label(mc *m)
 {
 	const cal_user *u = &m->user;
@@ -903,7 +996,8 @@ static const char *plan_label(mc *m)
 	t += (time_t)u->utc_offset_min * 60;
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	return cal_i18n_printf(m->a, CAL_MSG_PLAN_UNTIL, u->lang, label, date);
+	return cal_i18n_printf(m->a, CAL_MSG_PLAN_UNTIL, u->lang, label,
+			       cal_i18n_date(m->a, u->lang, date, CAL_DATE_DAY_MONTH));
 }
 
 /* ---- photos and voice notes (§7.3, §7.4, §7.5) ----------------------------------------------------- */
@@ -939,12 +1033,13 @@ static cal_err show_status(mc *m)
 		return CAL_OK;
 	}
 	say(m, CAL_MSG_STATUS, cal_i18n_gender_label(u->profile.gender, u->lang), u->profile.age,
-	    u->profile.weight_kg, u->profile.height_cm, cal_i18n_activity_label(u->profile.activity, u->lang),
-	    cal_i18n_goal_label(u->profile.goal, u->lang), t->bmr, t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
-	    plan_label(m));
+	    cal_i18n_decimal(m->a, u->lang, u->profile.weight_kg), cal_i18n_decimal(m->a, u->lang, u->profile.height_cm),
+	    cal_i18n_activity_label(u->profile.activity, u->lang), cal_i18n_goal_label(u->profile.goal, u->lang),
+	    (int)lround(t->bmr), t->daily_goal, t->protein_g, t->carbs_g, t->fat_g, plan_label(m));
 	return CAL_OK;
 }
 
+/* In the middle of the quiz, the pending question comes again in the new language. */
 static cal_err set_language(mc *m, cal_lang lang)
 {
 	cal_err err = cal_users_set_language(m->db, &m->user, lang);
@@ -953,6 +1048,11 @@ static cal_err set_language(mc *m, cal_lang lang)
 		return err;
 	say(m, CAL_MSG_LANGUAGE_SET);
 	cal_reply_status(m->reply, "language_set");
+	if (m->user.quiz_step >= 1 && m->user.quiz_step <= CAL_QUIZ_LAST_STEP) {
+		say(m, cal_i18n_quiz_question(m->user.quiz_step));
+		quiz_options(m, m->user.quiz_step);
+		cal_reply_put(m->reply, "quiz", quiz_json(m, m->user.quiz_step));
+	}
 	return CAL_OK;
 }
 
@@ -986,26 +1086,79 @@ static cal_err help(mc *m, cal_msg msg)
 	return CAL_OK;
 }
 
+/* `reiniciar` erases a profile only once confirmed: "sí, reiniciar", or the reset_confirm quick reply. */
+static cal_err ask_reset(mc *m)
+{
+	struct json_object *confirm;
+
+	if (!m->user.quiz_completed && m->user.quiz_step == 0)
+		return start_quiz(m, true); /* nothing to erase */
+	say(m, CAL_MSG_RESET_CONFIRM);
+	cal_reply_quick_reply(m->reply, cal_i18n(CAL_MSG_BTN_RESET_YES, m->user.lang), "reset_confirm");
+	cal_reply_quick_reply(m->reply, cal_i18n(CAL_MSG_BTN_RESET_NO, m->user.lang), "reset_cancel");
+	confirm = json_object_new_object();
+	json_object_object_add(confirm, "action", json_object_new_string("reset"));
+	json_object_object_add(confirm, "confirm_payload", json_object_new_string("reset_confirm"));
+	json_object_object_add(confirm, "cancel_payload", json_object_new_string("reset_cancel"));
+	cal_reply_put(m->reply, "confirm", confirm);
+	cal_reply_status(m->reply, "help");
+	return CAL_OK;
+}
+
+static cal_err reset(mc *m)
+{
+	cal_err err = cal_users_reset(m->db, &m->user);
+
+	if (err == CAL_OK) {
+		say(m, CAL_MSG_RESET_DONE);
+		ask(m, 1);
+	}
+	return err;
+}
+
+/* "gracias", "ok", "hola", "chau": a short answer; in the quiz, the pending question again; a user without a
+ * profile gets the quiz. */
+static cal_err small_talk(mc *m, cal_small_talk kind)
+{
+	static const cal_msg text[] = {
+		[CAL_SMALL_THANKS] = CAL_MSG_SMALL_THANKS, [CAL_SMALL_OK] = CAL_MSG_SMALL_OK,
+		[CAL_SMALL_HELLO] = CAL_MSG_SMALL_HELLO, [CAL_SMALL_BYE] = CAL_MSG_SMALL_BYE,
+	};
+
+	if (m->user.quiz_step >= 1 && m->user.quiz_step <= CAL_QUIZ_LAST_STEP) {
+		ask(m, m->user.quiz_step);
+		return CAL_OK;
+	}
+	if (!m->user.quiz_completed)
+		return start_quiz(m, true);
+	if (kind == CAL_SMALL_HELLO)
+		say(m, CAL_MSG_SMALL_HELLO,
+		    m->user.first_name != NULL ? cal_arena_printf(m->a, ", %s", m->user.first_name) : "");
+	else
+		say(m, text[kind <= CAL_SMALL_BYE ? kind : CAL_SMALL_OK]);
+	cal_reply_status(m->reply, "help");
+	return CAL_OK;
+}
+
 static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 {
-	cal_err err;
-
 	switch (cmd) {
 	case CAL_CMD_QUIZ_START:
 		return start_quiz(m, !m->user.quiz_completed);
 	case CAL_CMD_RESET:
-		err = cal_users_reset(m->db, &m->user);
-		if (err == CAL_OK) {
-			say(m, CAL_MSG_RESET_DONE);
-			ask(m, 1);
-		}
-		return err;
+		return ask_reset(m);
+	case CAL_CMD_RESET_CONFIRM:
+		return reset(m);
+	case CAL_CMD_RESET_CANCEL:
+		return help(m, CAL_MSG_RESET_KEPT);
 	case CAL_CMD_TODAY:
 		return show_today(m);
 	case CAL_CMD_WEEK:
 		return show_week(m);
 	case CAL_CMD_UNDO:
-		return undo(m);
+		return delete_entry(m, 0);
+	case CAL_CMD_DELETE:
+		return delete_entry(m, arg->number);
 	case CAL_CMD_LANGUAGE:
 		return set_language(m, arg->lang);
 	case CAL_CMD_STATUS:
@@ -1015,6 +1168,8 @@ static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 	case CAL_CMD_CONFIRM:
 	case CAL_CMD_CANCEL:
 		return resolve_pending(m, arg->analysis_id, cmd == CAL_CMD_CONFIRM);
+	case CAL_CMD_SMALL_TALK:
+		return small_talk(m, arg->small);
 	case CAL_CMD_DELETE_DATA:
 	case CAL_CMD_DELETE_CONFIRM:
 		return delete_data(m, cmd == CAL_CMD_DELETE_CONFIRM);
@@ -1033,8 +1188,14 @@ static cal_err dispatch(mc *m)
 {
 	cal_command_arg arg;
 	cal_command cmd;
+	cal_lang lang;
+	cal_err err;
 
 	memset(&arg, 0, sizeof arg);
+	/* A new user whose request names no locale speaks the language of their first message ("hi", "I had…"). */
+	if (m->user.created && m->in.locale == NULL && m->in.text != NULL && cal_i18n_guess_lang(m->in.text, &lang) == 0 &&
+	    lang != m->user.lang && (err = cal_users_set_language(m->db, &m->user, lang)) != CAL_OK)
+		return err;
 	if (m->in.payload != NULL && (cmd = cal_command_match_arg(NULL, m->in.payload, &arg)) != CAL_CMD_NONE)
 		return run_command(m, cmd, &arg);
 	if (m->in.quiz_form != NULL)
@@ -1043,7 +1204,7 @@ static cal_err dispatch(mc *m)
 		return media(m);
 	if (m->in.text != NULL && (cmd = cal_command_match_arg(m->in.text, NULL, &arg)) != CAL_CMD_NONE)
 		return run_command(m, cmd, &arg);
-	if (m->user.quiz_step >= 1 && m->user.quiz_step <= CAL_QUIZ_STEPS)
+	if (m->user.quiz_step >= 1 && m->user.quiz_step <= CAL_QUIZ_LAST_STEP)
 		return quiz_answer(m);
 	if (!m->user.quiz_completed)
 		return start_quiz(m, true);
@@ -1083,6 +1244,10 @@ static bool food_candidate(mc *m)
 	if (m->in.payload != NULL && cal_command_match_arg(NULL, m->in.payload, &arg) != CAL_CMD_NONE)
 		return false;
 	if (cal_command_match_arg(m->in.text, NULL, &arg) != CAL_CMD_NONE)
+		return false;
+	/* "Chile", "Turkey": the answer to the timezone question wins over the food of the same name. */
+	int offset;
+	if (cal_quiz_parse_timezone(m->in.text, &offset) == 0)
 		return false;
 	if (analyse_text(m) < 1)
 		return false;
@@ -1205,6 +1370,18 @@ static void reject(cal_ctx *ctx, cal_request *req, cal_response *resp, cal_err e
 	resp->err = e;
 }
 
+/* The turn's reply; its quick replies call this webhook back for the sender. */
+static cal_reply *new_reply(mc *m)
+{
+	cal_reply *r = cal_reply_new(m->a, channel_of(m->ctx, m->in.channel), m->ctx->conf.manychat_field_actions);
+	const char *base = m->ctx->conf.server_public_url != NULL ? m->ctx->conf.server_public_url : "";
+	size_t n = strlen(base);
+
+	cal_reply_set_callback(r, cal_arena_printf(m->a, "%.*s/webhook/manychat", (int)(n > 0 && base[n - 1] == '/' ? n - 1 : n), base),
+			       m->in.subscriber_id);
+	return r;
+}
+
 cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 {
 	const char *why = NULL, *bad = NULL;
@@ -1226,7 +1403,7 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 	m.req = req;
 	m.a = req->arena;
 	m.db = ctx->db;
-	m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);
+	m.reply = new_reply(&m);
 	err = converse(&m);
 	if (err != CAL_OK && cal_db_last_was_deadlock(ctx->db)) {
 		/* InnoDB rolled the whole turn back (first logs of a day from many users at once can cross locks
@@ -1240,7 +1417,7 @@ cal_err cal_h_manychat(cal_ctx *ctx, cal_request *req, cal_response *resp)
 		m.erased = false;
 		json_object_put(m.food_doc); /* a retry analyses again: reply_logged() added ids to the old one */
 		m.food_doc = NULL;
-		m.reply = cal_reply_new(req->arena, channel_of(ctx, m.in.channel), ctx->conf.manychat_field_actions);
+		m.reply = new_reply(&m);
 		err = converse(&m);
 	}
 	if (err == CAL_OK) {

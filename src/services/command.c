@@ -51,8 +51,60 @@ static const struct cmd_word payload_words[] = {
 	{"new_food_log", CAL_CMD_NEW_FOOD_LOG, -1}, {"start_quiz", CAL_CMD_QUIZ_START, -1},
 	{"subscribe", CAL_CMD_SUBSCRIBE, -1}, {"undo", CAL_CMD_UNDO, -1}, {"today", CAL_CMD_TODAY, -1},
 	{"delete_my_data", CAL_CMD_DELETE_DATA, -1}, {"delete_my_data:confirm", CAL_CMD_DELETE_CONFIRM, -1},
+	{"reset_confirm", CAL_CMD_RESET_CONFIRM, -1}, {"reset_cancel", CAL_CMD_RESET_CANCEL, -1},
 	{NULL, CAL_CMD_NONE, -1},
 };
+
+/* The explicit answer to the reset question: stateless, so it works on every channel. */
+static const struct cmd_word reset_words[] = {
+	{"si reiniciar", CAL_CMD_RESET_CONFIRM, -1}, {"reiniciar si", CAL_CMD_RESET_CONFIRM, -1},
+	{"si reinicia", CAL_CMD_RESET_CONFIRM, -1}, {"yes reset", CAL_CMD_RESET_CONFIRM, -1},
+	{"reset yes", CAL_CMD_RESET_CONFIRM, -1}, {NULL, CAL_CMD_NONE, -1},
+};
+
+/* Small talk: whole messages only (folded; emoji are kept as their bytes, without variation selectors). */
+static const struct cmd_word small_words[] = {
+	{"gracias", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, {"muchas gracias", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS},
+	{"mil gracias", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, {"gracias genio", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS},
+	{"genial gracias", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, {"ok gracias", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS},
+	{"thanks", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, {"thank you", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS},
+	{"thanks a lot", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, {"thx", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS},
+	{"ty", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, {"ok thanks", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS},
+	{"\xf0\x9f\x99\x8f", CAL_CMD_SMALL_TALK, CAL_SMALL_THANKS}, /* 🙏 */
+	{"ok", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"okay", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"oki", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"okey", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"dale", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"listo", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"perfecto", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"genial", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"buenisimo", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"bueno", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"joya", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"si", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"no", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"cool", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"great", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"nice", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"got it", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, {"yes", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},
+	{"\xf0\x9f\x91\x8d", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, /* 👍 */
+	{"\xf0\x9f\x91\x8c", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, /* 👌 */
+	{"\xf0\x9f\x98\x8a", CAL_CMD_SMALL_TALK, CAL_SMALL_OK}, /* 😊 */
+	{"\xe2\x9d\xa4", CAL_CMD_SMALL_TALK, CAL_SMALL_OK},      /* ❤ */
+	{"hola", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"holis", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"buenas", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"buen dia", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"buenos dias", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"buenas tardes", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"buenas noches", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"hola caloria", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"hi", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"hello", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"hey", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"hi there", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"good morning", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO}, {"good afternoon", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"good evening", CAL_CMD_SMALL_TALK, CAL_SMALL_HELLO},
+	{"chau", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE}, {"chao", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE},
+	{"adios", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE}, {"hasta luego", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE},
+	{"hasta manana", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE}, {"nos vemos", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE},
+	{"bye", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE}, {"goodbye", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE},
+	{"see you", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE}, {"good night", CAL_CMD_SMALL_TALK, CAL_SMALL_BYE},
+	{NULL, CAL_CMD_NONE, -1},
+};
+
+/* "borrar 2", "borra la 2", "eliminar comida 2", "delete 2", "delete meal #2": the verb, fillers, a number. */
+static const char *const delete_verbs[] = {"borrar ", "borra ", "elimina ", "eliminar ", "delete ", "remove ",
+					   NULL};
+static const char *const delete_fillers[] = {"la ", "el ", "comida ", "registro ", "numero ", "nro ", "n ",
+					     "meal ", "entry ", "number ", "no ", NULL};
 
 static const char *const command_names[CAL_CMD__MAX] = {
 	[CAL_CMD_NONE] = "none", [CAL_CMD_HELP] = "help", [CAL_CMD_QUIZ_START] = "quiz_start",
@@ -60,6 +112,8 @@ static const char *const command_names[CAL_CMD__MAX] = {
 	[CAL_CMD_LANGUAGE] = "language", [CAL_CMD_SUBSCRIBE] = "subscribe", [CAL_CMD_STATUS] = "status",
 	[CAL_CMD_NEW_FOOD_LOG] = "new_food_log", [CAL_CMD_CONFIRM] = "confirm", [CAL_CMD_CANCEL] = "cancel",
 	[CAL_CMD_DELETE_DATA] = "delete_data", [CAL_CMD_DELETE_CONFIRM] = "delete_confirm",
+	[CAL_CMD_DELETE] = "delete", [CAL_CMD_RESET_CONFIRM] = "reset_confirm", [CAL_CMD_RESET_CANCEL] = "reset_cancel",
+	[CAL_CMD_SMALL_TALK] = "small_talk",
 };
 
 const char *cal_command_name(cal_command c)
@@ -152,6 +206,38 @@ static int only_question_marks(const char *s)
 	return seen;
 }
 
+/* s after the longest of prefixes it starts with (each ends in a space), or NULL. */
+static const char *after_word(const char *s, const char *const *prefixes)
+{
+	for (size_t i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+			return s + strlen(prefixes[i]);
+	return NULL;
+}
+
+/* "borrar 2" and its variants (folded, punctuation as spaces) → 1 and *number = 2 (1 … 99). */
+static int delete_number(const char *s, int *number)
+{
+	const char *p = after_word(s, delete_verbs), *q;
+	int n = 0;
+
+	if (p == NULL)
+		return 0;
+	while ((q = after_word(p, delete_fillers)) != NULL)
+		p = q;
+	if (p[0] < '1' || p[0] > '9')
+		return 0;
+	n = p[0] - '0';
+	if (p[1] >= '0' && p[1] <= '9') {
+		n = n * 10 + (p[1] - '0');
+		p++;
+	}
+	if (p[1] != '\0')
+		return 0;
+	*number = n;
+	return 1;
+}
+
 static cal_command match_text(const char *text, cal_command_arg *arg)
 {
 	char buf[CMD_TEXT_MAX * 2];
@@ -179,6 +265,14 @@ static cal_command match_text(const char *text, cal_command_arg *arg)
 		rest = buf + 7;
 	else if (strncmp(buf, "language ", 9) == 0)
 		rest = buf + 9;
+	if (delete_number(buf, &arg->number))
+		return CAL_CMD_DELETE;
+	if ((w = find_word(reset_words, buf)) != NULL)
+		return w->cmd;
+	if (rest == NULL && (w = find_word(small_words, buf)) != NULL) {
+		arg->small = (cal_small_talk)w->lang;
+		return w->cmd;
+	}
 	w = find_word(rest != NULL ? lang_words : text_words, rest != NULL ? rest : buf);
 	if (w == NULL)
 		return CAL_CMD_NONE;
@@ -203,7 +297,7 @@ cal_command cal_command_match_arg(const char *text, const char *payload, cal_com
 
 cal_command cal_command_match(const char *text, const char *payload, cal_lang *lang_arg)
 {
-	cal_command_arg arg = {CAL_LANG_ES, 0};
+	cal_command_arg arg = {.lang = CAL_LANG_ES};
 	cal_command c = cal_command_match_arg(text, payload, &arg);
 
 	if (c == CAL_CMD_LANGUAGE && lang_arg != NULL)

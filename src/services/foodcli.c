@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -51,6 +52,38 @@ static void print_table(const cal_food_analysis *a)
 	       a->nmatched > 0 ? "food_logged" : "food_unclear");
 }
 
+static const char *const table_files[] = {"usda_sr24.tsv", "aliases.csv", "recipes.csv"};
+
+/* The first of the tables that cannot be read in dir, or NULL when all three can. */
+static const char *missing_table(const char *dir, char *path, size_t n)
+{
+	for (size_t i = 0; i < sizeof table_files / sizeof table_files[0]; i++) {
+		snprintf(path, n, "%s/%s", dir, table_files[i]);
+		if (access(path, R_OK) != 0)
+			return path;
+	}
+	return NULL;
+}
+
+/*
+ * Where the tables are: food.data_dir. A build that was never installed has nothing in the built-in default
+ * directory, so that default falls back to data/ of the source tree the binary was built from, which is
+ * what a developer running build/caloria means. A configured directory is never second-guessed.
+ */
+static const char *tables_dir(const char *configured)
+{
+	char path[4096];
+
+#if defined(CAL_DATADIR) && defined(CAL_SRCDATADIR)
+	if (strcmp(configured, CAL_DATADIR "/data") == 0 && missing_table(configured, path, sizeof path) != NULL &&
+	    missing_table(CAL_SRCDATADIR, path, sizeof path) == NULL)
+		return CAL_SRCDATADIR;
+#else
+	(void)path;
+#endif
+	return configured;
+}
+
 int cal_foodcli_main(const char *data_dir, int argc, char **argv)
 {
 	int rc = 2;
@@ -89,6 +122,18 @@ int cal_foodcli_main(const char *data_dir, int argc, char **argv)
 		goto cleanup;
 	}
 
+	char missing[4096];
+	data_dir = tables_dir(data_dir);
+	if (missing_table(data_dir, missing, sizeof missing) != NULL) {
+		fprintf(stderr,
+			"caloria food: %s cannot be read.\n"
+			"The food tables (%s, %s, %s) are installed by `make install` into %s/data.\n"
+			"To use another copy, such as data/ of the source tree, set food.data_dir in the configuration\n"
+			"(caloria --config FILE food ...) or the environment: CALORIA_FOOD_DATA_DIR=/path/to/data\n",
+			missing, table_files[0], table_files[1], table_files[2], CAL_DATADIR);
+		rc = 1;
+		goto cleanup;
+	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cal_fooddb_load(data_dir, &db, stderr) != CAL_OK) {

@@ -352,12 +352,20 @@ cal_err cal_foodlog_week(cal_db *db, cal_arena *a, long long user_id, const char
 	return CAL_OK;
 }
 
-static cal_err delete_last(cal_db *db, cal_arena *a, long long user_id, const char *date, cal_meal *m)
+/*
+ * Removes one food log of the day: the number-th of the day in the order they were logged (1 = the first,
+ * as `hoy` lists them), or the last one when number is 0.
+ */
+static cal_err delete_entry(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
+			    cal_meal *m)
 {
-	/* FOR UPDATE: two undos racing must not both remove the same row's totals. */
+	/* FOR UPDATE: two deletes racing must not both remove the same row's totals. */
 	static const char last_sql[] =
-		"SELECT id, kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, analysis_id, source FROM food_logs"
-		" WHERE user_id = ? AND local_date = ? ORDER BY id DESC LIMIT 1 FOR UPDATE";
+		"SELECT id, kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, analysis_id, source, items"
+		" FROM food_logs WHERE user_id = ? AND local_date = ? ORDER BY id DESC LIMIT 1 FOR UPDATE";
+	static const char nth_sql[] =
+		"SELECT id, kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, analysis_id, source, items"
+		" FROM food_logs WHERE user_id = ? AND local_date = ? ORDER BY id LIMIT ?, 1 FOR UPDATE";
 	static const char del_sql[] = "DELETE FROM food_logs WHERE id = ?";
 	static const char day_sql[] =
 		"UPDATE daily_stats SET total_calories = GREATEST(total_calories - ?, 0),"
@@ -371,8 +379,10 @@ static cal_err delete_last(cal_db *db, cal_arena *a, long long user_id, const ch
 	long long id, analysis_id;
 	cal_err err;
 
-	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date)};
-	err = cal_db_query(db, a, last_sql, p, 2, &rows);
+	if (number < 0)
+		return CAL_ERR_NOT_FOUND;
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_INT(number > 0 ? number - 1 : 0)};
+	err = cal_db_query(db, a, number > 0 ? nth_sql : last_sql, p, number > 0 ? 3 : 2, &rows);
 	if (err != CAL_OK)
 		return err;
 	if (rows.nrows == 0)
@@ -386,6 +396,7 @@ static cal_err delete_last(cal_db *db, cal_arena *a, long long user_id, const ch
 	m->sodium_mg = cal_db_cell_double(&rows, 0, 6, 0);
 	analysis_id = cal_db_cell_int(&rows, 0, 7, 0);
 	m->source = cal_db_cell(&rows, 0, 8);
+	m->items_json = cal_db_cell(&rows, 0, 9);
 	cal_dbv d[] = {CAL_DB_INT(id)};
 	err = cal_db_exec(db, del_sql, d, 1, NULL);
 	if (err != CAL_OK)
@@ -407,6 +418,12 @@ static double sub0(double a, double b)
 cal_err cal_foodlog_undo(cal_db *db, cal_arena *a, long long user_id, const char *date, cal_meal *removed,
 			 cal_day *day)
 {
+	return cal_foodlog_delete(db, a, user_id, date, 0, removed, day);
+}
+
+cal_err cal_foodlog_delete(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
+			   cal_meal *removed, cal_day *day)
+{
 	cal_meal m;
 	bool own = false;
 	cal_err err;
@@ -415,7 +432,7 @@ cal_err cal_foodlog_undo(cal_db *db, cal_arena *a, long long user_id, const char
 	err = tx_begin(db, &own);
 	if (err != CAL_OK)
 		return err;
-	err = delete_last(db, a, user_id, date, &m);
+	err = delete_entry(db, a, user_id, date, number, &m);
 	/* Nothing to undo is not a failure of the transaction: close it normally. */
 	err = err == CAL_ERR_NOT_FOUND ? (tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE)
 				       : tx_end(db, own, err);
@@ -474,4 +491,28 @@ struct json_object *cal_foodlog_day_json(const cal_day *day)
 			       day->goal_kcal > 0 ? json_object_new_int(remaining > 0 ? remaining : 0) : NULL);
 	json_object_object_add(o, "meals", json_object_new_int(day->meals));
 	return o;
+}
+
+cal_err cal_foodlog_entries(cal_db *db, cal_arena *a, long long user_id, const char *date, int offset_min,
+			    cal_entry *out, size_t max, size_t *n)
+{
+	static const char sql[] =
+		"SELECT id, DATE_FORMAT(logged_at + INTERVAL ? MINUTE, '%H:%i'), items, kcal FROM food_logs"
+		" WHERE user_id = ? AND local_date = ? ORDER BY id LIMIT ?";
+	cal_dbv p[] = {CAL_DB_INT(offset_min), CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_INT((long long)max)};
+	cal_dbrows rows = {0};
+	cal_err err = cal_db_query(db, a, sql, p, 4, &rows);
+
+	*n = 0;
+	if (err != CAL_OK)
+		return err;
+	for (size_t r = 0; r < rows.nrows && r < max; r++) {
+		const char *t = cal_db_cell(&rows, r, 1);
+		out[r].id = cal_db_cell_int(&rows, r, 0, 0);
+		snprintf(out[r].time, sizeof out[r].time, "%s", t != NULL ? t : "");
+		out[r].items_json = cal_db_cell(&rows, r, 2);
+		out[r].kcal = cal_db_cell_double(&rows, r, 3, 0);
+		(*n)++;
+	}
+	return CAL_OK;
 }

@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "caloria/i18n.h"
 #include "caloria/quiz.h"
@@ -22,31 +25,31 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_HELP] = {"", {
 		"Así me usás 👇\n"
 		"• Contame qué comiste, por ejemplo: \"2 huevos revueltos y una tostada\".\n"
-		"• hoy: tu resumen del día\n"
-		"• semana: tus últimos 7 días\n"
+		"• hoy: tus comidas de hoy, numeradas, y tus totales\n"
+		"• semana: tus días desde que empezaste (hasta 7)\n"
 		"• deshacer: borra tu último registro de hoy\n"
+		"• borrar 2: borra la comida 2 de la lista de hoy\n"
 		"• estado: tu perfil, tu meta y tu plan\n"
 		"• quiz: volver a hacer el cuestionario\n"
 		"• reiniciar: borrar tu perfil y empezar de cero\n"
-		"• premium: suscribirte\n"
 		"• english: switch to English\n"
 		"• ayuda: este mensaje",
 		"Here's how to use me 👇\n"
 		"• Tell me what you ate, for example: \"2 scrambled eggs and a toast\".\n"
-		"• today: your summary for the day\n"
-		"• week: your last 7 days\n"
+		"• today: today's meals, numbered, and your totals\n"
+		"• week: your days since you started (up to 7)\n"
 		"• undo: removes your last log of today\n"
+		"• delete 2: removes meal 2 of today's list\n"
 		"• status: your profile, goal and plan\n"
 		"• quiz: take the questionnaire again\n"
 		"• reset: clear your profile and start over\n"
-		"• subscribe: get Premium\n"
 		"• español: cambiar a español\n"
 		"• help: this message"}},
 	[CAL_MSG_WELCOME] = {"", {
-		"¡Hola! Soy Caloria 👋 Te ayudo a llevar la cuenta de lo que comés. Primero, 6 preguntas rápidas "
-		"para calcular tu meta diaria de calorías.",
-		"Hi! I'm Caloria 👋 I help you keep track of what you eat. First, 6 quick questions to work out "
-		"your daily calorie goal."}},
+		"¡Hola! Soy Caloria 👋 Te ayudo a llevar la cuenta de lo que comés. Primero, unas preguntas rápidas "
+		"para calcular tu meta diaria de calorías.\n(I also speak English: write \"english\".)",
+		"Hi! I'm Caloria 👋 I help you keep track of what you eat. First, a few quick questions to work out "
+		"your daily calorie goal.\n(También hablo español: escribí \"español\".)"}},
 	[CAL_MSG_Q_GENDER] = {"", {
 		"1/6 · ¿Cuál es tu sexo? Lo uso en la fórmula del metabolismo.\n1️⃣ Hombre\n2️⃣ Mujer\n3️⃣ Otro",
 		"1/6 · What is your sex? I use it in the metabolism formula.\n1️⃣ Male\n2️⃣ Female\n3️⃣ Other"}},
@@ -98,17 +101,17 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_ACCEPT_GOAL] = {"", {
 		"un número del 1 al 4, o perder peso, mantener, ganar peso o músculo.",
 		"a number from 1 to 4, or lose weight, maintain, gain weight or muscle."}},
-	[CAL_MSG_QUIZ_DONE] = {"fddddd", {
+	[CAL_MSG_QUIZ_DONE] = {"ddddds", {
 		"¡Listo! 🎉 Tu plan:\n"
-		"• Metabolismo basal: %.1f kcal\n"
+		"• Metabolismo basal: %d kcal\n"
 		"• Meta diaria: %d kcal\n"
 		"• Proteínas %d g · Carbohidratos %d g · Grasas %d g\n"
-		"Tu prueba gratis de %d día(s) ya empezó.",
+		"Tu prueba gratis de %s ya empezó.",
 		"Done! 🎉 Your plan:\n"
-		"• Basal metabolic rate: %.1f kcal\n"
+		"• Basal metabolic rate: %d kcal\n"
 		"• Daily goal: %d kcal\n"
 		"• Protein %d g · Carbs %d g · Fat %d g\n"
-		"Your %d-day free trial has started."}},
+		"Your free trial of %s has started."}},
 	[CAL_MSG_HOW_TO_LOG] = {"", {
 		"Para registrar una comida, escribime qué comiste y cuánto, por ejemplo: \"200 g de pollo con "
 		"ensalada\" o \"un café con leche y dos medialunas\". Pronto vas a poder mandar fotos y audios también.",
@@ -123,19 +126,19 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_LANGUAGE_SET] = {"", {
 		"Listo, ahora te hablo en español.",
 		"Done, I'll speak English from now on."}},
-	[CAL_MSG_STATUS] = {"sdffssfdddds", {
+	[CAL_MSG_STATUS] = {"sdssssddddds", {
 		"Tu perfil:\n"
-		"• %s, %d años, %.1f kg, %.1f cm\n"
+		"• %s, %d años, %s kg, %s cm\n"
 		"• Actividad: %s\n"
 		"• Objetivo: %s\n"
-		"• Metabolismo basal: %.1f kcal\n"
+		"• Metabolismo basal: %d kcal\n"
 		"• Meta diaria: %d kcal (proteínas %d g · carbohidratos %d g · grasas %d g)\n"
 		"• Plan: %s",
 		"Your profile:\n"
-		"• %s, %d years, %.1f kg, %.1f cm\n"
+		"• %s, %d years, %s kg, %s cm\n"
 		"• Activity: %s\n"
 		"• Goal: %s\n"
-		"• Basal metabolic rate: %.1f kcal\n"
+		"• Basal metabolic rate: %d kcal\n"
 		"• Daily goal: %d kcal (protein %d g · carbs %d g · fat %d g)\n"
 		"• Plan: %s"}},
 	[CAL_MSG_STATUS_NO_PROFILE] = {"", {
@@ -163,19 +166,19 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_BTN_CONFIRM] = {"", {"Sí, anotalo", "Yes, log it"}},
 	[CAL_MSG_BTN_CANCEL] = {"", {"No, cancelar", "No, cancel"}},
 	[CAL_MSG_FOOD_LOGGED] = {"", {"Anotado ✅", "Logged ✅"}},
-	[CAL_MSG_FOOD_ITEM] = {"sff", {"• %s (%.0f g): %.0f kcal", "• %s (%.0f g): %.0f kcal"}},
+	[CAL_MSG_FOOD_ITEM] = {"sd", {"• %s: %d kcal", "• %s: %d kcal"}},
 	[CAL_MSG_FOOD_ITEM_UNMATCHED] = {"s", {
 		"• %s: no lo reconocí, no lo sumé",
 		"• %s: not recognised, not counted"}},
-	[CAL_MSG_FOOD_TOTAL] = {"ffff", {
-		"Esta comida: %.0f kcal · proteínas %.1f g · carbohidratos %.1f g · grasas %.1f g",
-		"This meal: %.0f kcal · protein %.1f g · carbs %.1f g · fat %.1f g"}},
+	[CAL_MSG_FOOD_TOTAL] = {"dddd", {
+		"Esta comida: %d kcal · proteínas %d g · carbohidratos %d g · grasas %d g",
+		"This meal: %d kcal · protein %d g · carbs %d g · fat %d g"}},
 	[CAL_MSG_DAY_PROGRESS] = {"ddd", {
 		"Hoy llevás %d de %d kcal; te quedan %d.",
 		"Today: %d of %d kcal; %d left."}},
 	[CAL_MSG_DAY_OVER] = {"ddd", {
-		"Hoy llevás %d de %d kcal; te pasaste por %d.",
-		"Today: %d of %d kcal; %d over."}},
+		"Hoy llevás %d de %d kcal; te pasaste por %d. Mañana es otro día.",
+		"Today: %d of %d kcal; %d over. Tomorrow is another day."}},
 	[CAL_MSG_FOOD_UNCLEAR] = {"", {
 		"No reconocí ningún alimento 🤔 Probá con algo como \"2 huevos y una tostada\" o \"200 g de arroz\".",
 		"I couldn't recognise any food 🤔 Try something like \"2 eggs and a toast\" or \"200 g of rice\"."}},
@@ -196,26 +199,26 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_JOB_FAILED] = {"", {
 		"Perdón, no pude analizar eso. ¿Me contás por escrito qué comiste?",
 		"Sorry, I couldn't analyse that. Could you tell me in words what you ate?"}},
-	[CAL_MSG_DAY_SUMMARY] = {"sddd", {
-		"Resumen del %s: %d comida(s), %d de %d kcal.",
-		"Summary for %s: %d meal(s), %d of %d kcal."}},
-	[CAL_MSG_DAY_MACROS] = {"fdfdfd", {
-		"Proteínas %.0f/%d g · Carbohidratos %.0f/%d g · Grasas %.0f/%d g",
-		"Protein %.0f/%d g · Carbs %.0f/%d g · Fat %.0f/%d g"}},
+	[CAL_MSG_DAY_SUMMARY] = {"ssdd", {
+		"Resumen del %s: %s, %d de %d kcal.",
+		"Summary for %s: %s, %d of %d kcal."}},
+	[CAL_MSG_DAY_MACROS] = {"dddddd", {
+		"Proteínas %d/%d g · Carbohidratos %d/%d g · Grasas %d/%d g",
+		"Protein %d/%d g · Carbs %d/%d g · Fat %d/%d g"}},
 	[CAL_MSG_DAY_EMPTY] = {"", {
 		"Todavía no registraste nada hoy. Contame qué comiste.",
 		"Nothing logged today yet. Tell me what you ate."}},
 	[CAL_MSG_WEEK_HEAD] = {"", {"Tus últimos 7 días:", "Your last 7 days:"}},
 	[CAL_MSG_WEEK_LINE] = {"sdd", {"• %s: %d / %d kcal", "• %s: %d / %d kcal"}},
-	[CAL_MSG_WEEK_AVERAGE] = {"dd", {
-		"Promedio: %d kcal por día (%d día(s) con registros).",
-		"Average: %d kcal a day (%d day(s) with logs)."}},
+	[CAL_MSG_WEEK_AVERAGE] = {"ds", {
+		"Promedio: %d kcal por día (%s con registros).",
+		"Average: %d kcal a day (%s with logs)."}},
 	[CAL_MSG_WEEK_EMPTY] = {"", {
-		"No registraste comidas en los últimos 7 días.",
-		"You haven't logged any meals in the last 7 days."}},
-	[CAL_MSG_UNDONE] = {"f", {
-		"Borré tu último registro de hoy (%.0f kcal).",
-		"I removed your last log of today (%.0f kcal)."}},
+		"Todavía no registraste comidas. Contame qué comiste y lo anoto.",
+		"You haven't logged any meals yet. Tell me what you ate and I'll log it."}},
+	[CAL_MSG_UNDONE] = {"sd", {
+		"Borré: %s, %d kcal.",
+		"Removed: %s, %d kcal."}},
 	[CAL_MSG_NOTHING_TO_UNDO] = {"", {
 		"No hay nada para deshacer hoy.",
 		"There is nothing to undo today."}},
@@ -280,6 +283,53 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_DELETE_NOT_ASKED] = {"", {
 		"Para borrar tus datos, primero escribí: borrar mis datos.",
 		"To erase your data, first send: delete my data."}},
+	[CAL_MSG_DAY_CLOSE] = {"ddd", {
+		"Hoy llevás %d de %d kcal; te quedan %d: ¡vas muy cerca de tu meta! 👌",
+		"Today: %d of %d kcal; %d left: you're right on track! 👌"}},
+	[CAL_MSG_DAY_JUST_OVER] = {"ddd", {
+		"Hoy llevás %d de %d kcal; te pasaste por %d, casi justo en tu meta.",
+		"Today: %d of %d kcal; %d over, just about on your goal."}},
+	[CAL_MSG_TODAY_HEAD] = {"s", {"Hoy, %s:", "Today, %s:"}},
+	[CAL_MSG_TODAY_ENTRY] = {"dssd", {"%d. %s · %s · %d kcal", "%d. %s · %s · %d kcal"}},
+	[CAL_MSG_TODAY_HINT] = {"", {
+		"Para borrar una comida, escribí \"borrar\" y su número, por ejemplo \"borrar 1\".",
+		"To delete a meal, write \"delete\" and its number, for example \"delete 1\"."}},
+	[CAL_MSG_WEEK_SINCE] = {"s", {"Tus días desde que empezaste, el %s:", "Your days since you started on %s:"}},
+	[CAL_MSG_WEEK_LINE_EMPTY] = {"s", {"• %s: sin registros", "• %s: nothing logged"}},
+	[CAL_MSG_DELETED] = {"dsd", {
+		"Borré la comida %d de hoy: %s, %d kcal.",
+		"Removed meal %d of today: %s, %d kcal."}},
+	[CAL_MSG_NO_SUCH_ENTRY] = {"d", {
+		"Hoy no hay una comida número %d. Escribí \"hoy\" para ver la lista.",
+		"There is no meal number %d today. Write \"today\" to see the list."}},
+	[CAL_MSG_RESET_CONFIRM] = {"", {
+		"¿Seguro que querés borrar tu perfil y hacer el cuestionario de nuevo? Tus comidas registradas no se "
+		"borran.\nPara confirmar, escribí \"sí, reiniciar\". Si no, seguí como siempre.",
+		"Are you sure you want to clear your profile and take the questionnaire again? Your logged meals "
+		"stay.\nTo confirm, write \"yes, reset\". Otherwise just carry on."}},
+	[CAL_MSG_RESET_KEPT] = {"", {"Listo, tu perfil queda como está.", "OK, your profile stays as it is."}},
+	[CAL_MSG_BTN_RESET_YES] = {"", {"Sí, reiniciar", "Yes, reset"}},
+	[CAL_MSG_BTN_RESET_NO] = {"", {"No, dejarlo", "No, keep it"}},
+	[CAL_MSG_SMALL_THANKS] = {"", {
+		"¡De nada! 😊 Cuando comas algo, contame y lo anoto.",
+		"You're welcome! 😊 When you eat something, tell me and I'll log it."}},
+	[CAL_MSG_SMALL_OK] = {"", {
+		"👍 Cuando quieras, contame qué comiste.",
+		"👍 Whenever you like, tell me what you ate."}},
+	[CAL_MSG_SMALL_HELLO] = {"s", {
+		"¡Hola%s! 👋 ¿Qué comiste? Contame y lo anoto.",
+		"Hi%s! 👋 What did you eat? Tell me and I'll log it."}},
+	[CAL_MSG_SMALL_BYE] = {"", {"¡Hasta luego! 👋", "Bye for now! 👋"}},
+	[CAL_MSG_Q_TIMEZONE] = {"", {
+		"Una última pregunta: ¿en qué país o ciudad estás? Así tu \"hoy\" empieza a tu medianoche. "
+		"También podés escribir tu hora respecto de UTC, por ejemplo \"UTC-3\".",
+		"One last question: which country or city are you in? That way your \"today\" starts at your "
+		"midnight. You can also write your UTC offset, for example \"UTC-5\"."}},
+	[CAL_MSG_ACCEPT_TIMEZONE] = {"", {
+		"el nombre de tu país o ciudad (Argentina, México, Madrid…) o tu diferencia con UTC, por ejemplo "
+		"\"-3\" o \"UTC+1\".",
+		"the name of your country or city (United States, London, Mexico…) or your UTC offset, for example "
+		"\"-5\" or \"UTC+1\"."}},
 };
 
 /* What an out-of-range message id says: harmless, and it never has conversions. */
@@ -351,24 +401,24 @@ char *cal_i18n_printf(cal_arena *a, cal_msg m, cal_lang lang, ...)
 	return s;
 }
 
-static const cal_msg questions[CAL_QUIZ_STEPS + 1] = {
+static const cal_msg questions[CAL_QUIZ_LAST_STEP + 1] = {
 	CAL_MSG__MAX, CAL_MSG_Q_GENDER, CAL_MSG_Q_AGE, CAL_MSG_Q_WEIGHT, CAL_MSG_Q_HEIGHT, CAL_MSG_Q_ACTIVITY,
-	CAL_MSG_Q_GOAL,
+	CAL_MSG_Q_GOAL, CAL_MSG_Q_TIMEZONE,
 };
 
-static const cal_msg accepts[CAL_QUIZ_STEPS + 1] = {
+static const cal_msg accepts[CAL_QUIZ_LAST_STEP + 1] = {
 	CAL_MSG__MAX, CAL_MSG_ACCEPT_GENDER, CAL_MSG_ACCEPT_AGE, CAL_MSG_ACCEPT_WEIGHT, CAL_MSG_ACCEPT_HEIGHT,
-	CAL_MSG_ACCEPT_ACTIVITY, CAL_MSG_ACCEPT_GOAL,
+	CAL_MSG_ACCEPT_ACTIVITY, CAL_MSG_ACCEPT_GOAL, CAL_MSG_ACCEPT_TIMEZONE,
 };
 
 cal_msg cal_i18n_quiz_question(int step)
 {
-	return (step >= 1 && step <= CAL_QUIZ_STEPS) ? questions[step] : CAL_MSG__MAX;
+	return (step >= 1 && step <= CAL_QUIZ_LAST_STEP) ? questions[step] : CAL_MSG__MAX;
 }
 
 cal_msg cal_i18n_quiz_accept(int step)
 {
-	return (step >= 1 && step <= CAL_QUIZ_STEPS) ? accepts[step] : CAL_MSG__MAX;
+	return (step >= 1 && step <= CAL_QUIZ_LAST_STEP) ? accepts[step] : CAL_MSG__MAX;
 }
 
 static const char *const gender_labels[CAL_GENDER__MAX][CAL_LANG__MAX] = {
@@ -485,4 +535,386 @@ int cal_i18n_lang_from_locale(const char *locale, cal_lang *out)
 		}
 	}
 	return -1;
+}
+
+/* ---- words: counts, plurals, quantities, items, dates ------------------------------------------------- */
+
+static const char *const nouns[CAL_NOUN__MAX][CAL_LANG__MAX][2] = {
+	[CAL_NOUN_MEAL] = {{"comida", "comidas"}, {"meal", "meals"}},
+	[CAL_NOUN_DAY] = {{"día", "días"}, {"day", "days"}},
+	[CAL_NOUN_ITEM] = {{"alimento", "alimentos"}, {"item", "items"}},
+};
+
+const char *cal_i18n_count(cal_arena *a, cal_lang lang, int n, cal_noun noun)
+{
+	if ((int)noun < 0 || noun >= CAL_NOUN__MAX)
+		return cal_arena_printf(a, "%d", n);
+	return cal_arena_printf(a, "%d %s", n, nouns[noun][lang_ok(lang)][n == 1 ? 0 : 1]);
+}
+
+static bool ends_with(const char *w, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && memcmp(w + n - k, suffix, k) == 0;
+}
+
+/* One Spanish word in the plural (RAE's regular rules): vowel +s, -z → -ces, stressed -ón/-án/… lose the
+ * accent and take -es, -s and -x stay, other consonants take -es. */
+static void plural_es(cal_buf *b, const char *w, size_t n)
+{
+	static const struct {
+		const char *from, *to;
+	} stressed[] = {{"\xc3\xb3n", "ones"}, {"\xc3\xa1n", "anes"}, {"\xc3\xa9n", "enes"}, {"\xc3\xadn", "ines"},
+			{"\xc3\xban", "unes"}, {"\xc3\xa9s", "eses"}, {"\xc3\xa1s", "ases"}};
+	char last = n > 0 ? w[n - 1] : '\0';
+
+	for (size_t i = 0; i < sizeof stressed / sizeof stressed[0]; i++) {
+		if (ends_with(w, n, stressed[i].from)) {
+			cal_buf_printf(b, "%.*s%s", (int)(n - strlen(stressed[i].from)), w, stressed[i].to);
+			return;
+		}
+	}
+	cal_buf_printf(b, "%.*s", (int)n, w);
+	if (strchr("aeiou", last) != NULL || ends_with(w, n, "\xc3\xa9") || ends_with(w, n, "\xc3\xa1") ||
+	    ends_with(w, n, "\xc3\xb3"))
+		cal_buf_puts(b, "s");
+	else if (last == 'z') {
+		b->data[b->len - 1] = 'c';
+		cal_buf_puts(b, "es");
+	}
+	else if (last == 's' || last == 'x' || !((last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') ||
+						   (unsigned char)last >= 0x80))
+		return;
+	else
+		cal_buf_puts(b, "es");
+}
+
+/* One English noun in the plural: -s/-x/-z/-ch/-sh +es, consonant + y → -ies, a few -o words +es; a word
+ * already ending in s (fries, oats) is taken as plural. */
+static void plural_en(cal_buf *b, const char *w, size_t n)
+{
+	static const char *const es_o[] = {"potato", "tomato", "mango", "hero", NULL};
+	char last = n > 0 ? w[n - 1] : '\0';
+	char prev = n > 1 ? w[n - 2] : '\0';
+
+	cal_buf_printf(b, "%.*s", (int)n, w);
+	if (last == 's' && prev != 's')
+		return;
+	if (last == 's' || last == 'x' || last == 'z' || ends_with(w, n, "ch") || ends_with(w, n, "sh")) {
+		cal_buf_puts(b, "es");
+		return;
+	}
+	if (last == 'y' && prev != '\0' && strchr("aeiou", prev) == NULL) {
+		b->data[b->len - 1] = 'i';
+		cal_buf_puts(b, "es");
+		return;
+	}
+	for (size_t i = 0; es_o[i] != NULL; i++) {
+		if (ends_with(w, n, es_o[i])) {
+			cal_buf_puts(b, "es");
+			return;
+		}
+	}
+	if ((last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z'))
+		cal_buf_puts(b, "s");
+}
+
+/* Words that end the head of a name: "ensalada | de lechuga", "cup | of coffee". */
+static bool is_link_word(cal_lang lang, const char *w, size_t n)
+{
+	static const char *const es[] = {"de", "del", "con", "a", "al", "en", "sin", "y", "e", "para", "la", "el", NULL};
+	static const char *const en[] = {"of", "with", "and", "in", "on", "without", "a", "an", "the", NULL};
+	const char *const *list = lang == CAL_LANG_EN ? en : es;
+
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == n && strncasecmp(w, list[i], n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The language of a food name, which is the language of the table entry it matched, not the user's: English
+ * spellings Spanish never uses (k, w, sh, th, ee, oo, ea, oa, -ed) or a word ending in a consonant Spanish
+ * words do not end in ("egg", "toast").
+ */
+static cal_lang name_lang(const char *name, cal_lang otherwise)
+{
+	static const char *const marks[] = {"k", "w", "sh", "th", "ee", "oo", "ea", "oa", "ed ", NULL};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; marks[i] != NULL; i++)
+		if (strstr(name, marks[i]) != NULL)
+			return CAL_LANG_EN;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i], next = name[i + 1];
+		bool end = next == ' ' || next == '\0';
+		if (end && c >= 'a' && c <= 'z' && strchr("aeiounsrldzjy", c) == NULL)
+			return CAL_LANG_EN;
+		if (end && c == 'd' && i > 0 && name[i - 1] == 'e')
+			return CAL_LANG_EN;
+	}
+	/* Spanish spellings: ñ and accents, "de"/"con" linking, words ending in -o */
+	if (strstr(name, "\xc3") != NULL || strstr(name, " de ") != NULL || strstr(name, " con ") != NULL)
+		return CAL_LANG_ES;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] == 'o' && (name[i + 1] == ' ' || name[i + 1] == '\0') &&
+		    !(i >= 3 && strncmp(name + i - 3, "tato", 4) == 0) && !(i >= 3 && strncmp(name + i - 3, "mato", 4) == 0))
+			return CAL_LANG_ES; /* "revuelto", not "potato" or "tomato" */
+	return otherwise;
+}
+
+/*
+ * The plural of a food name: in Spanish every word of the head agrees ("huevo revuelto" → "huevos
+ * revueltos"), in English only its last word changes ("scrambled egg" → "scrambled eggs"); what follows a
+ * linking word ("de", "con", "of", "with") stays as it is.
+ */
+const char *cal_i18n_plural(cal_arena *a, cal_lang lang, const char *name)
+{
+	const char *p = name != NULL ? name : "", *head_end;
+	cal_buf b;
+	char *out;
+
+	lang = name_lang(p, lang_ok(lang));
+	/* The head: the words before the first linking word. */
+	for (head_end = p; *head_end != '\0';) {
+		const char *w = head_end + strspn(head_end, " ");
+		size_t n = strcspn(w, " ");
+		if (n == 0 || (w != p && is_link_word(lang, w, n)))
+			break;
+		head_end = w + n;
+	}
+	cal_buf_init(&b);
+	for (const char *w = p; w < head_end;) {
+		size_t sp = strspn(w, " "), n;
+		cal_buf_printf(&b, "%.*s", (int)sp, w);
+		w += sp;
+		n = strcspn(w, " ");
+		if (n > (size_t)(head_end - w))
+			n = (size_t)(head_end - w);
+		bool last = w + n >= head_end;
+		if (lang == CAL_LANG_ES)
+			plural_es(&b, w, n);
+		else if (last)
+			plural_en(&b, w, n);
+		else
+			cal_buf_printf(&b, "%.*s", (int)n, w);
+		w += n;
+	}
+	cal_buf_puts(&b, head_end);
+	out = cal_arena_strdup(a, b.data != NULL ? b.data : "");
+	cal_buf_free(&b);
+	return out;
+}
+
+const char *cal_i18n_qty(cal_arena *a, cal_lang lang, double q)
+{
+	static const struct {
+		double frac;
+		const char *glyph;
+	} fracs[] = {{0.25, "¼"}, {0.5, "½"}, {0.75, "¾"}};
+	double whole = floor(q + 1e-9), frac = q - whole;
+	char *s;
+
+	if (!isfinite(q) || q < 0)
+		return "?";
+	if (fabs(frac) < 0.01)
+		return cal_arena_printf(a, "%.0f", whole);
+	for (size_t i = 0; i < 3; i++)
+		if (fabs(frac - fracs[i].frac) < 0.01)
+			return whole >= 1 ? cal_arena_printf(a, "%.0f%s", whole, fracs[i].glyph)
+					  : cal_arena_strdup(a, fracs[i].glyph);
+	s = cal_arena_printf(a, "%.1f", q);
+	if (lang_ok(lang) == CAL_LANG_ES && strchr(s, '.') != NULL)
+		*strchr(s, '.') = ',';
+	return s;
+}
+
+const char *cal_i18n_decimal(cal_arena *a, cal_lang lang, double v)
+{
+	char *s = cal_arena_printf(a, "%.1f", v), *dot = strchr(s, '.');
+
+	if (dot != NULL && dot[1] == '0')
+		*dot = '\0';
+	else if (dot != NULL && lang_ok(lang) == CAL_LANG_ES)
+		*dot = ',';
+	return s;
+}
+
+/* How a unit is said: a measure ("200 g de …") or a container counted in its own word ("2 tazas de …"). */
+static const struct unit_words {
+	const char *unit;
+	bool measure;                    /* g, ml …: grams in brackets would repeat it */
+	const char *word[CAL_LANG__MAX][2]; /* singular, plural */
+} unit_words[] = {
+	{"g", true, {{"g", "g"}, {"g", "g"}}},
+	{"kg", true, {{"kg", "kg"}, {"kg", "kg"}}},
+	{"ml", true, {{"ml", "ml"}, {"ml", "ml"}}},
+	{"l", true, {{"l", "l"}, {"l", "l"}}},
+	{"oz", false, {{"oz", "oz"}, {"oz", "oz"}}},
+	{"lb", false, {{"lb", "lb"}, {"lb", "lb"}}},
+	{"fl oz", false, {{"fl oz", "fl oz"}, {"fl oz", "fl oz"}}},
+	{"cup", false, {{"taza", "tazas"}, {"cup", "cups"}}},
+	{"tbsp", false, {{"cucharada", "cucharadas"}, {"tablespoon", "tablespoons"}}},
+	{"tsp", false, {{"cucharadita", "cucharaditas"}, {"teaspoon", "teaspoons"}}},
+	{"slice", false, {{"porción", "porciones"}, {"slice", "slices"}}},
+	{"serving", false, {{"porción", "porciones"}, {"serving", "servings"}}},
+	{"plate", false, {{"plato", "platos"}, {"plate", "plates"}}},
+	{"glass", false, {{"vaso", "vasos"}, {"glass", "glasses"}}},
+	{"can", false, {{"lata", "latas"}, {"can", "cans"}}},
+	{"bottle", false, {{"botella", "botellas"}, {"bottle", "bottles"}}},
+	{"handful", false, {{"puñado", "puñados"}, {"handful", "handfuls"}}},
+};
+
+const char *cal_i18n_item(cal_arena *a, cal_lang lang, const char *name, double qty, const char *unit,
+			  double grams, bool with_grams)
+{
+	const struct unit_words *u = NULL;
+	const char *q = cal_i18n_qty(a, lang, qty), *said;
+	bool one = qty > 0 && qty <= 1.0 + 1e-9;
+	int g = (int)lround(grams);
+
+	lang = lang_ok(lang);
+	if (name == NULL || name[0] == '\0')
+		name = "?";
+	for (size_t i = 0; unit != NULL && i < sizeof unit_words / sizeof unit_words[0]; i++)
+		if (strcmp(unit, unit_words[i].unit) == 0)
+			u = &unit_words[i];
+	if (!(qty > 0)) /* no quantity stored: the name alone */
+		said = name;
+	else if (u == NULL) /* counted things: "2 huevos revueltos", "½ palta", "1 banana" */
+		said = cal_arena_printf(a, "%s %s", q, one ? name : cal_i18n_plural(a, lang, name));
+	else if (strcmp(u->unit, "serving") == 0 && fabs(qty - 1.0) < 1e-9) /* a usual portion: "milanesa" */
+		said = name;
+	else
+		said = cal_arena_printf(a, "%s %s %s %s", q, u->word[lang][one ? 0 : 1],
+					lang == CAL_LANG_EN ? "of" : "de", name);
+	if (!with_grams || g <= 0 || (u != NULL && u->measure))
+		return said;
+	return cal_arena_printf(a, "%s (%d g)", said, g);
+}
+
+/* Days since 1970-01-01 of a "YYYY-MM-DD" that names a real date; -1 otherwise. */
+static long civil_days(const char *ymd, int *month, int *mday)
+{
+	int y, m, d;
+	char tail;
+	struct tm tm;
+	time_t t;
+
+	if (ymd == NULL || sscanf(ymd, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 ||
+	    d > 31 || y < 1970 || y > 9999)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;
+	t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	if (tm.tm_mday != d) /* 2026-02-30 */
+		return -1;
+	if (month != NULL)
+		*month = m;
+	if (mday != NULL)
+		*mday = d;
+	return (long)(t / 86400);
+}
+
+static const char *const weekdays[CAL_LANG__MAX][7] = {
+	{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
+	{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+};
+static const char *const months[CAL_LANG__MAX][12] = {
+	{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+	 "noviembre", "diciembre"},
+	{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+	 "November", "December"},
+};
+
+int cal_i18n_weekday(const char *ymd)
+{
+	long days = civil_days(ymd, NULL, NULL);
+
+	return days < 0 ? -1 : (int)((days + 4) % 7); /* 1970-01-01 was a Thursday */
+}
+
+const char *cal_i18n_date(cal_arena *a, cal_lang lang, const char *ymd, cal_date_style style)
+{
+	int m = 0, d = 0, wd = cal_i18n_weekday(ymd);
+
+	lang = lang_ok(lang);
+	if (wd < 0 || civil_days(ymd, &m, &d) < 0)
+		return "";
+	switch (style) {
+	case CAL_DATE_DAY_MONTH: /* "3 de diciembre", "December 3" */
+		return lang == CAL_LANG_EN ? cal_arena_printf(a, "%s %d", months[lang][m - 1], d)
+					   : cal_arena_printf(a, "%d de %s", d, months[lang][m - 1]);
+	case CAL_DATE_WEEKDAY_DAY: /* "jueves 3", "Thursday 3" */
+		return cal_arena_printf(a, "%s %d", weekdays[lang][wd], d);
+	case CAL_DATE_FULL:
+	default: /* "jueves 3 de diciembre", "Thursday, December 3" */
+		return lang == CAL_LANG_EN ? cal_arena_printf(a, "%s, %s %d", weekdays[lang][wd], months[lang][m - 1], d)
+					   : cal_arena_printf(a, "%s %d de %s", weekdays[lang][wd], d, months[lang][m - 1]);
+	}
+}
+
+int cal_i18n_local_date(const char *rfc3339, int offset_min, char out[11])
+{
+	struct tm tm;
+	int y, mo, d, h, mi, s;
+	time_t t;
+
+	if (rfc3339 == NULL || sscanf(rfc3339, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	t = timegm(&tm) + (time_t)offset_min * 60;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	return 0;
+}
+
+/*
+ * The language of a first message, from its small words: English "hi", "hello", "I had…", "the", "and"
+ * against Spanish "hola", "comí", "con", "y", "de". Only a clear lead counts.
+ */
+int cal_i18n_guess_lang(const char *text, cal_lang *out)
+{
+	static const char *const en[] = {
+		"hi", "hello", "hey", "i", "im", "had", "ate", "have", "the", "and", "with", "of", "my", "for",
+		"good", "morning", "evening", "breakfast", "lunch", "dinner", "some", "an", "what", "how", "thanks",
+		"thank", "you", "please", "eggs", "egg", "toast", "chicken", "cup", "coffee", NULL,
+	};
+	static const char *const es[] = {
+		"hola", "buenas", "buen", "dia", "comi", "desayune", "almorce", "cene", "con", "y", "de", "del",
+		"el", "la", "los", "las", "un", "una", "unos", "unas", "que", "gracias", "huevos", "huevo",
+		"tostada", "pollo", "taza", "cafe", "mi", "para", NULL,
+	};
+	char buf[512];
+	int score = 0;
+
+	if (text == NULL || strlen(text) >= sizeof buf / 2)
+		return -1;
+	cal_quiz_fold(text, buf, sizeof buf);
+	for (char *w = buf; *w != '\0';) {
+		size_t n = strcspn(w, " ,.;:!?'\"");
+		for (size_t i = 0; en[i] != NULL; i++)
+			if (strlen(en[i]) == n && strncmp(w, en[i], n) == 0)
+				score++;
+		for (size_t i = 0; es[i] != NULL; i++)
+			if (strlen(es[i]) == n && strncmp(w, es[i], n) == 0)
+				score--;
+		w += n;
+		w += strspn(w, " ,.;:!?'\"");
+	}
+	if (score == 0)
+		return -1;
+	*out = score > 0 ? CAL_LANG_EN : CAL_LANG_ES;
+	return 0;
 }

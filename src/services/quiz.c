@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "caloria/conf.h"
 #include "caloria/quiz.h"
 
 /* No accepted answer is anywhere near this long; longer input is refused before folding. */
@@ -24,14 +25,15 @@
 #define NUM_INT_DIGITS 6
 #define NUM_DEC_DIGITS 4
 
-static const char *const field_names[CAL_QUIZ_STEPS + 1] = {
+static const char *const field_names[CAL_QUIZ_LAST_STEP + 1] = {
 	[CAL_QUIZ_GENDER] = "gender", [CAL_QUIZ_AGE] = "age", [CAL_QUIZ_WEIGHT] = "weight",
 	[CAL_QUIZ_HEIGHT] = "height", [CAL_QUIZ_ACTIVITY] = "activity_level", [CAL_QUIZ_GOAL] = "goal",
+	[CAL_QUIZ_TIMEZONE] = "timezone",
 };
 
 const char *cal_quiz_field_name(cal_quiz_field step)
 {
-	if ((int)step < CAL_QUIZ_GENDER || (int)step > CAL_QUIZ_GOAL)
+	if ((int)step < CAL_QUIZ_GENDER || (int)step > CAL_QUIZ_TIMEZONE)
 		return NULL;
 	return field_names[step];
 }
@@ -240,7 +242,10 @@ static int prep_words(const char *text, char *buf, size_t n)
 	return j > 0 ? 0 : -1;
 }
 
-/* Folds an answer for number parsing: signs and quotes matter, only trailing ".", "!" and "?" go. */
+static int number_words(char *buf, size_t n, size_t len);
+
+/* Folds an answer for number parsing: signs and quotes matter, only trailing ".", "!" and "?" go; numbers
+ * written in words become digits. */
 static int prep_number(const char *text, char *buf, size_t n)
 {
 	int len;
@@ -253,6 +258,8 @@ static int prep_number(const char *text, char *buf, size_t n)
 	while (len > 0 && (buf[len - 1] == '.' || buf[len - 1] == '!' || buf[len - 1] == '?' || buf[len - 1] == ' '))
 		len--;
 	buf[len] = '\0';
+	if (len > 0 && strpbrk(buf, "abcdefghijklmnopqrstuvwxyz") != NULL)
+		len = number_words(buf, n, (size_t)len);
 	return len > 0 ? 0 : -1;
 }
 
@@ -481,6 +488,185 @@ static const char *after_space(const char *s)
 	return *s == ' ' ? s + 1 : s;
 }
 
+/* ---------------------------------------------------------------------------------------------------- */
+/* Numbers in words (SPEC §6.1: "treinta y cinco", "ochenta kilos", "thirty-five", "uno setenta")        */
+
+enum { W_UNIT = 1, W_TENS, W_HUNDREDS, W_TIMES100 };
+
+static const struct num_word {
+	const char *text;
+	int value, cls;
+} num_words[] = {
+	{"cero", 0, W_UNIT}, {"uno", 1, W_UNIT}, {"un", 1, W_UNIT}, {"una", 1, W_UNIT}, {"dos", 2, W_UNIT},
+	{"tres", 3, W_UNIT}, {"cuatro", 4, W_UNIT}, {"cinco", 5, W_UNIT}, {"seis", 6, W_UNIT},
+	{"siete", 7, W_UNIT}, {"ocho", 8, W_UNIT}, {"nueve", 9, W_UNIT},
+	{"diez", 10, W_TENS}, {"once", 11, W_TENS}, {"doce", 12, W_TENS}, {"trece", 13, W_TENS},
+	{"catorce", 14, W_TENS}, {"quince", 15, W_TENS}, {"dieciseis", 16, W_TENS}, {"diecisiete", 17, W_TENS},
+	{"dieciocho", 18, W_TENS}, {"diecinueve", 19, W_TENS}, {"veinte", 20, W_TENS}, {"veintiuno", 21, W_TENS},
+	{"veintiun", 21, W_TENS}, {"veintidos", 22, W_TENS}, {"veintitres", 23, W_TENS},
+	{"veinticuatro", 24, W_TENS}, {"veinticinco", 25, W_TENS}, {"veintiseis", 26, W_TENS},
+	{"veintisiete", 27, W_TENS}, {"veintiocho", 28, W_TENS}, {"veintinueve", 29, W_TENS},
+	{"treinta", 30, W_TENS}, {"cuarenta", 40, W_TENS}, {"cincuenta", 50, W_TENS}, {"sesenta", 60, W_TENS},
+	{"setenta", 70, W_TENS}, {"ochenta", 80, W_TENS}, {"noventa", 90, W_TENS},
+	{"cien", 100, W_HUNDREDS}, {"ciento", 100, W_HUNDREDS}, {"doscientos", 200, W_HUNDREDS},
+	{"trescientos", 300, W_HUNDREDS}, {"cuatrocientos", 400, W_HUNDREDS}, {"quinientos", 500, W_HUNDREDS},
+	{"zero", 0, W_UNIT}, {"one", 1, W_UNIT}, {"two", 2, W_UNIT}, {"three", 3, W_UNIT}, {"four", 4, W_UNIT},
+	{"five", 5, W_UNIT}, {"six", 6, W_UNIT}, {"seven", 7, W_UNIT}, {"eight", 8, W_UNIT},
+	{"nine", 9, W_UNIT}, {"ten", 10, W_TENS}, {"eleven", 11, W_TENS}, {"twelve", 12, W_TENS},
+	{"thirteen", 13, W_TENS}, {"fourteen", 14, W_TENS}, {"fifteen", 15, W_TENS}, {"sixteen", 16, W_TENS},
+	{"seventeen", 17, W_TENS}, {"eighteen", 18, W_TENS}, {"nineteen", 19, W_TENS}, {"twenty", 20, W_TENS},
+	{"thirty", 30, W_TENS}, {"forty", 40, W_TENS}, {"fifty", 50, W_TENS}, {"sixty", 60, W_TENS},
+	{"seventy", 70, W_TENS}, {"eighty", 80, W_TENS}, {"ninety", 90, W_TENS},
+	{"hundred", 100, W_TIMES100},
+	{NULL, 0, 0},
+};
+
+static const struct num_word *find_num_word(const char *w, size_t n)
+{
+	for (const struct num_word *e = num_words; e->text != NULL; e++)
+		if (strlen(e->text) == n && strncmp(w, e->text, n) == 0)
+			return e;
+	return NULL;
+}
+
+/* A run of number words being read: its value and the class of its last word. */
+struct num_run {
+	int value, cls; /* cls 0: no run */
+};
+
+/* Adds word e to the run when it can continue it ("treinta" + "cinco", "one" + "hundred"); 0 if not. */
+static int run_add(struct num_run *r, const struct num_word *e)
+{
+	int below100 = r->value % 100;
+
+	if (r->cls == 0)
+		return 0;
+	if (e->cls == W_TIMES100) {
+		if (r->cls != W_UNIT || r->value > 9)
+			return 0;
+		r->value = (r->value == 0 ? 1 : r->value) * 100;
+		r->cls = W_HUNDREDS;
+		return 1;
+	}
+	if (e->cls == W_TENS && r->cls == W_HUNDREDS && below100 == 0) {
+		r->value += e->value;
+		r->cls = W_TENS;
+		return 1;
+	}
+	if (e->cls == W_UNIT && (r->cls == W_HUNDREDS || r->cls == W_TENS) &&
+	    (below100 == 0 || (below100 >= 20 && below100 % 10 == 0)) && e->value > 0) {
+		r->value += e->value;
+		r->cls = W_UNIT;
+		return 1;
+	}
+	return 0;
+}
+
+/* "thirty-five" → "thirty five": a hyphen between letters joins words; elsewhere ("-70") it is a sign. */
+static void split_hyphens(char *s)
+{
+	for (size_t i = 1; s[i] != '\0'; i++)
+		if (s[i] == '-' && s[i - 1] >= 'a' && s[i - 1] <= 'z' && s[i + 1] >= 'a' && s[i + 1] <= 'z')
+			s[i] = ' ';
+}
+
+/*
+ * Rewrites number words in folded text as digits: "treinta y cinco anos" → "35 anos", "uno setenta" → "1 70",
+ * "un metro setenta" → "1 metro 70", "thirty-five" → "35". Other words are copied. -1 when out is too small.
+ */
+static int words_to_digits(const char *in, char *out, size_t n)
+{
+	struct num_run run = {0, 0};
+	size_t len = 0;
+	const char *p = in;
+
+#define EMIT(...)                                                                                              \
+	do {                                                                                                   \
+		int k_ = snprintf(out + len, n - len, __VA_ARGS__);                                            \
+		if (k_ < 0 || (size_t)k_ >= n - len)                                                           \
+			return -1;                                                                             \
+		len += (size_t)k_;                                                                             \
+	} while (0)
+	out[0] = '\0';
+	while (*p != '\0') {
+		size_t sp = strspn(p, " "), w;
+		const char *word = p + sp;
+		const struct num_word *e;
+
+		w = strcspn(word, " ");
+		if (w == 0)
+			break;
+		e = find_num_word(word, w);
+		/* "y"/"and" only join two number words: "treinta y cinco", "one hundred and five" */
+		if (e == NULL && run.cls != 0 && ((w == 1 && word[0] == 'y') || (w == 3 && strncmp(word, "and", 3) == 0))) {
+			const char *next = word + w + strspn(word + w, " ");
+			size_t nw = strcspn(next, " ");
+			const struct num_word *ne = find_num_word(next, nw);
+			struct num_run probe = run;
+			if (ne != NULL && run_add(&probe, ne)) {
+				p = word + w;
+				continue;
+			}
+		}
+		if (e != NULL && run_add(&run, e)) {
+			p = word + w;
+			continue;
+		}
+		if (run.cls != 0)
+			EMIT("%s%d", len > 0 ? " " : "", run.value);
+		run.cls = 0;
+		if (e != NULL && e->cls != W_TIMES100) {
+			run.value = e->value;
+			run.cls = e->cls;
+		} else if (e != NULL) {
+			run.value = 100;
+			run.cls = W_HUNDREDS;
+		} else {
+			EMIT("%s%.*s", len > 0 ? " " : "", (int)w, word);
+		}
+		p = word + w;
+	}
+	if (run.cls != 0)
+		EMIT("%s%d", len > 0 ? " " : "", run.value);
+#undef EMIT
+	return (int)len;
+}
+
+/* buf (len bytes) with its number words as digits, in place; the length, or len unchanged when it cannot. */
+static int number_words(char *buf, size_t n, size_t len)
+{
+	char tmp[FOLD_BUF];
+	int k;
+
+	split_hyphens(buf);
+	k = n <= sizeof tmp ? words_to_digits(buf, tmp, sizeof tmp) : -1;
+
+	if (k < 0 || (size_t)k >= n)
+		return (int)len;
+	memcpy(buf, tmp, (size_t)k + 1);
+	return k;
+}
+
+int cal_quiz_words_number(const char *folded, int *out)
+{
+	char buf[FOLD_BUF];
+	const char *p = buf;
+	struct decnum d;
+
+	char in[FOLD_BUF];
+
+	if (folded == NULL || strlen(folded) > ANSWER_MAX)
+		return -1;
+	memcpy(in, folded, strlen(folded) + 1);
+	split_hyphens(in);
+	if (words_to_digits(in, buf, sizeof buf) < 0)
+		return -1;
+	if (read_num(&p, &d, 0) < 0 || *p != '\0')
+		return -1;
+	*out = (int)d.mant;
+	return 0;
+}
+
 static const char *const age_prefixes[] = {"tengo ", "edad ", "age ", "i am ", "i'm ", "im ", NULL};
 static const char *const age_suffixes[] = {
 	"", "anos", "ano", "anos de edad", "years", "year", "years old", "year old", "yrs", "yrs old", "yo", NULL,
@@ -638,6 +824,12 @@ int cal_quiz_parse_height(const char *text, double *cm)
 		return height_store(d.mant, den, cm);
 	if (in_list(unit, m_units))
 		return height_store(d.mant * 100, den, cm);
+	if (d.dec == 0 && (d.mant == 1 || d.mant == 2)) {
+		/* "uno setenta" (read as "1 70"), "1 con 70": whole metres and two digits of centimetres. */
+		const char *c = strncmp(unit, "con ", 4) == 0 ? unit + 4 : unit;
+		if (is_digit(c[0]) && is_digit(c[1]) && c[2] == '\0')
+			return height_store(d.mant * 100 + (uint64_t)((c[0] - '0') * 10 + (c[1] - '0')), 1, cm);
+	}
 	if (*unit == '\0')
 		/* A bare number up to 2.5 can only be metres ("1.75"); anything else is centimetres ("175"). */
 		return height_store(d.mant * 10 <= 25 * den ? d.mant * 100 : d.mant, den, cm);
@@ -656,6 +848,7 @@ int cal_quiz_apply_answer(cal_profile *p, cal_quiz_field step, const char *text)
 	case CAL_QUIZ_HEIGHT: return cal_quiz_parse_height(text, &p->height_cm);
 	case CAL_QUIZ_ACTIVITY: return cal_quiz_parse_activity(text, &p->activity);
 	case CAL_QUIZ_GOAL: return cal_quiz_parse_goal(text, &p->goal);
+	case CAL_QUIZ_TIMEZONE: return -1; /* not part of the profile: cal_quiz_parse_timezone */
 	}
 	return -1;
 }
@@ -807,5 +1000,84 @@ int cal_quiz_parse_form(struct json_object *form, cal_quiz_form *out, struct jso
 	if (*bad != NULL)
 		return -1;
 	*out = f;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* The timezone question                                                                                */
+
+/* Countries and big cities, folded, with their main (standard) UTC offset in minutes. */
+static const struct word places[] = {
+	{"argentina", -180}, {"buenos aires", -180}, {"cordoba", -180}, {"rosario", -180}, {"mendoza", -180},
+	{"uruguay", -180}, {"montevideo", -180}, {"paraguay", -180}, {"asuncion", -180}, {"chile", -180},
+	{"santiago", -180}, {"santiago de chile", -180}, {"brasil", -180}, {"brazil", -180},
+	{"sao paulo", -180}, {"rio de janeiro", -180}, {"bolivia", -240}, {"la paz", -240},
+	{"venezuela", -240}, {"caracas", -240}, {"republica dominicana", -240}, {"santo domingo", -240},
+	{"puerto rico", -240}, {"peru", -300}, {"lima", -300}, {"ecuador", -300}, {"quito", -300},
+	{"guayaquil", -300}, {"colombia", -300}, {"bogota", -300}, {"medellin", -300}, {"panama", -300},
+	{"cuba", -300}, {"la habana", -300}, {"mexico", -360}, {"ciudad de mexico", -360}, {"cdmx", -360},
+	{"guadalajara", -360}, {"monterrey", -360}, {"mexico city", -360}, {"guatemala", -360},
+	{"el salvador", -360}, {"honduras", -360}, {"nicaragua", -360}, {"costa rica", -360},
+	{"estados unidos", -300}, {"eeuu", -300}, {"ee uu", -300}, {"usa", -300}, {"us", -300},
+	{"united states", -300}, {"new york", -300}, {"nueva york", -300}, {"miami", -300}, {"boston", -300},
+	{"washington", -300}, {"atlanta", -300}, {"chicago", -360}, {"houston", -360}, {"dallas", -360},
+	{"texas", -360}, {"denver", -420}, {"phoenix", -420}, {"los angeles", -480}, {"california", -480},
+	{"san francisco", -480}, {"seattle", -480}, {"las vegas", -480}, {"canada", -300}, {"toronto", -300},
+	{"montreal", -300}, {"vancouver", -480}, {"espana", 60}, {"spain", 60}, {"madrid", 60},
+	{"barcelona", 60}, {"valencia", 60}, {"sevilla", 60}, {"canarias", 0}, {"portugal", 0}, {"lisboa", 0},
+	{"lisbon", 0}, {"reino unido", 0}, {"united kingdom", 0}, {"uk", 0}, {"inglaterra", 0}, {"england", 0},
+	{"london", 0}, {"londres", 0}, {"irlanda", 0}, {"ireland", 0}, {"dublin", 0}, {"francia", 60},
+	{"france", 60}, {"paris", 60}, {"alemania", 60}, {"germany", 60}, {"berlin", 60}, {"italia", 60},
+	{"italy", 60}, {"roma", 60}, {"rome", 60}, {"holanda", 60}, {"paises bajos", 60}, {"netherlands", 60},
+	{"amsterdam", 60}, {"belgica", 60}, {"belgium", 60}, {"suiza", 60}, {"switzerland", 60},
+	{"austria", 60}, {"polonia", 60}, {"poland", 60}, {"suecia", 60}, {"sweden", 60}, {"noruega", 60},
+	{"norway", 60}, {"dinamarca", 60}, {"denmark", 60}, {"marruecos", 60}, {"morocco", 60},
+	{"nigeria", 60}, {"grecia", 120}, {"greece", 120}, {"atenas", 120}, {"athens", 120},
+	{"finlandia", 120}, {"finland", 120}, {"israel", 120}, {"egipto", 120}, {"egypt", 120},
+	{"sudafrica", 120}, {"south africa", 120}, {"turquia", 180}, {"turkey", 180}, {"estambul", 180},
+	{"istanbul", 180}, {"rusia", 180}, {"russia", 180}, {"moscu", 180}, {"moscow", 180},
+	{"dubai", 240}, {"emiratos arabes", 240}, {"india", 330}, {"china", 480}, {"beijing", 480},
+	{"shanghai", 480}, {"filipinas", 480}, {"philippines", 480}, {"japon", 540}, {"japan", 540},
+	{"tokio", 540}, {"tokyo", 540}, {"corea", 540}, {"korea", 540}, {"south korea", 540}, {"seul", 540},
+	{"seoul", 540}, {"australia", 600}, {"sydney", 600}, {"melbourne", 600}, {"nueva zelanda", 720},
+	{"new zealand", 720},
+	{NULL, 0},
+};
+
+static const char *const place_prefixes[] = {
+	"estoy en ", "vivo en ", "soy de ", "desde ", "en ", "i am in ", "i m in ", "im in ", "i live in ",
+	"in ", "from ", NULL,
+};
+
+/* An offset: "utc-3", "utc -3", "gmt+1", "-3", "+5:30", "-03:00", "utc". */
+static int parse_offset(const char *s, int *minutes)
+{
+	char buf[32];
+	size_t j = 0;
+
+	for (; *s != '\0' && j + 1 < sizeof buf; s++)
+		if (*s != ' ')
+			buf[j++] = *s;
+	buf[j] = '\0';
+	/* "-3" and "+5:30" are hours; cal_conf_parse_utc_offset reads "-3" as such too. */
+	if (cal_conf_parse_utc_offset(buf, minutes) != 0)
+		return -1;
+	return *minutes >= -12 * 60 && *minutes <= 14 * 60 ? 0 : -1;
+}
+
+int cal_quiz_parse_timezone(const char *text, int *offset_min)
+{
+	char buf[FOLD_BUF], num[FOLD_BUF];
+	const char *p;
+	int v;
+
+	if (prep_number(text, num, sizeof num) == 0 && parse_offset(num, offset_min) == 0)
+		return 0;
+	if (prep_words(text, buf, sizeof buf) < 0)
+		return -1;
+	p = skip_prefix(buf, place_prefixes);
+	if (match_words(p, places, &v) < 0)
+		return -1;
+	*offset_min = v;
 	return 0;
 }

@@ -6,9 +6,15 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "caloria/foodlog.h"
+#include "caloria/i18n.h"
 #include "caloria/reply.h"
+
+/* The day line's states (cal_reply_day_line); SPEC §8 calls within 200 kcal of the goal "close". */
+#define DAY_CLOSE_KCAL 200
 
 struct cal_reply {
 	cal_arena *arena;
@@ -18,6 +24,8 @@ struct cal_reply {
 	struct json_object *actions;  /* array of set_field_value */
 	struct json_object *caloria;  /* {"status", "user", …} */
 	struct json_object *error;    /* NULL or the envelope's error object */
+	struct json_object *quick;    /* quick replies (instagram, facebook) */
+	const char *callback_url, *subscriber_id;
 	int nmessages;
 	int nactions;
 };
@@ -54,6 +62,8 @@ cal_reply *cal_reply_new(cal_arena *a, const char *channel, bool field_actions)
 	r->messages = json_object_new_array();
 	r->actions = json_object_new_array();
 	r->caloria = json_object_new_object();
+	r->quick = json_object_new_array();
+	r->callback_url = r->subscriber_id = NULL;
 	json_object_object_add(r->caloria, "status", json_object_new_string("help"));
 	return r;
 }
@@ -66,7 +76,8 @@ void cal_reply_free(cal_reply *r)
 	json_object_put(r->actions);
 	json_object_put(r->caloria);
 	json_object_put(r->error);
-	r->messages = r->actions = r->caloria = r->error = NULL;
+	json_object_put(r->quick);
+	r->messages = r->actions = r->caloria = r->error = r->quick = NULL;
 }
 
 int cal_reply_text(cal_reply *r, const char *text)
@@ -226,8 +237,8 @@ struct json_object *cal_reply_render(const cal_reply *r)
 	json_object_object_add(content, "messages", json_object_get(r->messages));
 	if (r->field_actions)
 		json_object_object_add(content, "actions", json_object_get(r->actions));
-	if (strcmp(r->channel, "instagram") == 0 || strcmp(r->channel, "facebook") == 0)
-		json_object_object_add(content, "quick_replies", json_object_new_array());
+	if (cal_reply_has_quick_replies(r))
+		json_object_object_add(content, "quick_replies", json_object_get(r->quick));
 	json_object_object_add(root, "content", content);
 	json_object_object_add(root, "message", joined_text(r));
 	if (json_object_deep_copy(r->caloria, &copy, NULL) != 0)
@@ -236,4 +247,161 @@ struct json_object *cal_reply_render(const cal_reply *r)
 	if (r->error != NULL)
 		json_object_object_add(root, "error", json_object_get(r->error));
 	return root;
+}
+
+/* ---- quick replies ------------------------------------------------------------------------------- */
+
+bool cal_reply_has_quick_replies(const cal_reply *r)
+{
+	return strcmp(r->channel, "instagram") == 0 || strcmp(r->channel, "facebook") == 0;
+}
+
+void cal_reply_set_callback(cal_reply *r, const char *callback_url, const char *subscriber_id)
+{
+	r->callback_url = callback_url != NULL ? cal_arena_strdup(r->arena, callback_url) : NULL;
+	r->subscriber_id = subscriber_id != NULL ? cal_arena_strdup(r->arena, subscriber_id) : NULL;
+}
+
+/* One dynamic_block_callback quick reply whose request body is {"id": subscriber, key: value}. */
+static int quick(cal_reply *r, const char *caption, const char *key, const char *value)
+{
+	struct json_object *q, *body;
+
+	if (!cal_reply_has_quick_replies(r))
+		return 1;
+	if (json_object_array_length(r->quick) >= CAL_REPLY_MAX_QUICK_REPLIES)
+		return -1;
+	body = json_object_new_object();
+	if (r->subscriber_id != NULL)
+		json_object_object_add(body, "id", json_object_new_string(r->subscriber_id));
+	json_object_object_add(body, key, json_object_new_string(value != NULL ? value : ""));
+	q = json_object_new_object();
+	json_object_object_add(q, "type", json_object_new_string("dynamic_block_callback"));
+	json_object_object_add(q, "caption", json_object_new_string(cal_reply_cut(r->arena, caption, 60)));
+	json_object_object_add(q, "url", json_object_new_string(r->callback_url != NULL ? r->callback_url : ""));
+	json_object_object_add(q, "method", json_object_new_string("post"));
+	json_object_object_add(q, "payload", body);
+	json_object_array_add(r->quick, q);
+	return 0;
+}
+
+int cal_reply_quick_reply(cal_reply *r, const char *caption, const char *payload)
+{
+	return quick(r, caption, "payload", payload);
+}
+
+int cal_reply_quick_text(cal_reply *r, const char *caption, const char *text)
+{
+	return quick(r, caption, "text", text);
+}
+
+/* ---- texts built from data ------------------------------------------------------------------------ */
+
+static double num_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static bool matched(struct json_object *item)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(item, "matched", &v) && json_object_get_boolean(v);
+}
+
+static const char *item_words(cal_arena *a, cal_lang lang, struct json_object *it, bool with_grams)
+{
+	return cal_i18n_item(a, lang, str_of(it, "name"), num_of(it, "quantity"), str_of(it, "unit"),
+			     num_of(it, "grams"), with_grams);
+}
+
+const char *cal_reply_day_line(cal_arena *a, cal_lang lang, const cal_day *day)
+{
+	int consumed = (int)lround(day->kcal), goal = day->goal_kcal, diff = consumed - goal;
+	cal_msg m;
+
+	if (goal <= 0)
+		return NULL;
+	if (diff > DAY_CLOSE_KCAL)
+		m = CAL_MSG_DAY_OVER;
+	else if (diff > 0)
+		m = CAL_MSG_DAY_JUST_OVER;
+	else if (diff >= -DAY_CLOSE_KCAL)
+		m = CAL_MSG_DAY_CLOSE;
+	else
+		m = CAL_MSG_DAY_PROGRESS;
+	return cal_i18n_printf(a, m, lang, consumed, goal, diff > 0 ? diff : -diff);
+}
+
+const char *cal_reply_items_text(cal_arena *a, cal_lang lang, struct json_object *items)
+{
+	cal_buf b;
+	const char *out;
+
+	cal_buf_init(&b);
+	for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		if (!matched(it))
+			continue;
+		cal_buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", item_words(a, lang, it, false));
+	}
+	out = cal_arena_strdup(a, b.data != NULL ? b.data : "");
+	cal_buf_free(&b);
+	return out;
+}
+
+const char *cal_reply_tip(cal_arena *a, cal_lang lang, const cal_day *day, int protein_target_g)
+{
+	const char *recs[4];
+	cal_day nutrients = *day;
+
+	if (day->meals < 2)
+		return NULL;
+	nutrients.goal_kcal = 0; /* the day line already set the day against its goal */
+	return cal_foodlog_recommendations(&nutrients, protein_target_g, lang, a, recs, 4) > 0 ? recs[0] : NULL;
+}
+
+int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis, const cal_day *day,
+		       int protein_target_g)
+{
+	struct json_object *items = NULL, *total = NULL;
+	const char *line, *tip;
+	cal_buf b;
+	int before = r->nmessages;
+
+	json_object_object_get_ex(analysis, "items", &items);
+	json_object_object_get_ex(analysis, "total", &total);
+	cal_buf_init(&b);
+	cal_buf_puts(&b, cal_i18n(CAL_MSG_FOOD_LOGGED, lang));
+	for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		cal_buf_printf(&b, "\n%s",
+			       matched(it) ? cal_i18n_printf(r->arena, CAL_MSG_FOOD_ITEM, lang,
+							     item_words(r->arena, lang, it, true),
+							     (int)lround(num_of(it, "kcal")))
+					   : cal_i18n_printf(r->arena, CAL_MSG_FOOD_ITEM_UNMATCHED, lang,
+							     str_of(it, "name") != NULL ? str_of(it, "name") : "?"));
+	}
+	cal_buf_printf(&b, "\n%s",
+		       cal_i18n_printf(r->arena, CAL_MSG_FOOD_TOTAL, lang, (int)lround(num_of(total, "kcal")),
+				       (int)lround(num_of(total, "protein_g")), (int)lround(num_of(total, "carbs_g")),
+				       (int)lround(num_of(total, "fat_g"))));
+	if (day != NULL && (line = cal_reply_day_line(r->arena, lang, day)) != NULL)
+		cal_buf_printf(&b, "\n%s", line);
+	cal_reply_text(r, b.data);
+	cal_buf_free(&b);
+	if (day != NULL && (tip = cal_reply_tip(r->arena, lang, day, protein_target_g)) != NULL)
+		cal_reply_text(r, tip);
+	return r->nmessages - before;
 }

@@ -140,9 +140,13 @@ static void add_items(cal_db *db, cal_arena *a, const cal_summary_user *u, const
 			if (!json_object_object_get_ex(it, "name", &v) ||
 			    (name = json_object_get_string(v)) == NULL)
 				continue;
-			line = cal_i18n_printf(a, CAL_MSG_FOOD_ITEM, u->lang, name,
-					       json_object_get_double(json_object_object_get(it, "grams")),
-					       json_object_get_double(json_object_object_get(it, "kcal")));
+			line = cal_i18n_printf(
+				a, CAL_MSG_FOOD_ITEM, u->lang,
+				cal_i18n_item(a, u->lang, name,
+					      json_object_get_double(json_object_object_get(it, "quantity")),
+					      json_object_get_string(json_object_object_get(it, "unit")),
+					      json_object_get_double(json_object_object_get(it, "grams")), true),
+				(int)lround(json_object_get_double(json_object_object_get(it, "kcal"))));
 			if (b->len + strlen(line) + sizeof "\n• …" > budget) {
 				cal_buf_puts(b, b->len > 0 ? "\n• …" : "• …");
 				cut = true;
@@ -186,12 +190,15 @@ char *cal_summary_text(cal_db *db, cal_arena *a, const cal_summary_user *u, cons
 	*err = cal_foodlog_day(db, a, u->id, date, u->goal_kcal, &day);
 	if (*err != CAL_OK)
 		goto out;
-	cal_buf_puts(&text, cal_i18n_printf(a, CAL_MSG_DAY_SUMMARY, u->lang, date, day.meals,
-					   (int)lround(day.kcal), day.goal_kcal));
+	cal_buf_puts(&text, cal_i18n_printf(a, CAL_MSG_DAY_SUMMARY, u->lang,
+					   cal_i18n_date(a, u->lang, date, CAL_DATE_FULL),
+					   cal_i18n_count(a, u->lang, day.meals, CAL_NOUN_MEAL), (int)lround(day.kcal),
+					   day.goal_kcal));
 	if (u->protein_target_g > 0)
-		cal_buf_printf(&text, "\n%s", cal_i18n_printf(a, CAL_MSG_DAY_MACROS, u->lang, day.protein_g,
-							      u->protein_target_g, day.carbs_g, u->carbs_target_g,
-							      day.fat_g, u->fat_target_g));
+		cal_buf_printf(&text, "\n%s", cal_i18n_printf(a, CAL_MSG_DAY_MACROS, u->lang,
+							      (int)lround(day.protein_g), u->protein_target_g,
+							      (int)lround(day.carbs_g), u->carbs_target_g,
+							      (int)lround(day.fat_g), u->fat_target_g));
 	/* The catalogue's kcal verdicts speak of "today"; the first line already sets the day against its
 	 * goal, so only the nutrient advice is taken (a goal of 0 leaves the verdict out). */
 	nutrients = day;

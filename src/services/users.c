@@ -206,7 +206,7 @@ cal_err cal_users_quiz_answer(cal_db *db, cal_user *u, int step, int next_step)
 	};
 	cal_err err;
 
-	if (step < 1 || step > CAL_QUIZ_STEPS || next_step < 0 || next_step > CAL_QUIZ_STEPS)
+	if (step < 1 || step > CAL_QUIZ_STEPS || next_step < 0 || next_step > CAL_QUIZ_LAST_STEP)
 		return CAL_ERR_INTERNAL;
 	cal_dbv p[] = {step_value(u, step), CAL_DB_INT(next_step), CAL_DB_INT(u->id)};
 	err = cal_db_exec(db, sql[step], p, 3, NULL);
@@ -342,4 +342,43 @@ struct json_object *cal_users_to_json(const cal_user *u)
 	json_object_object_add(o, "trial_ends_at",
 			       u->trial_ends_at != NULL ? json_object_new_string(u->trial_ends_at) : NULL);
 	return o;
+}
+
+cal_err cal_users_timezone_known(cal_db *db, cal_arena *a, const cal_user *u, bool *known)
+{
+	static const char sql[] = "SELECT timezone_set FROM users WHERE id = ?";
+	cal_dbv p[] = {CAL_DB_INT(u->id)};
+	cal_dbrows rows = {0};
+	cal_err err = cal_db_query(db, a, sql, p, 1, &rows);
+
+	*known = err == CAL_OK && rows.nrows == 1 && cal_db_cell_int(&rows, 0, 0, 0) == 1;
+	return err;
+}
+
+cal_err cal_users_set_timezone(cal_db *db, cal_user *u, int offset_min, int next_step)
+{
+	static const char sql[] = "UPDATE users SET utc_offset_min = ?, timezone_set = 1, quiz_step = ?,"
+				  " updated_at = UTC_TIMESTAMP() WHERE id = ?";
+	cal_dbv p[] = {CAL_DB_INT(offset_min), CAL_DB_INT(next_step), CAL_DB_INT(u->id)};
+	cal_err err = cal_db_exec(db, sql, p, 3, NULL);
+
+	if (err == CAL_OK) {
+		u->utc_offset_min = offset_min;
+		u->quiz_step = next_step;
+	}
+	return err;
+}
+
+cal_err cal_users_signup_date(cal_db *db, cal_arena *a, const cal_user *u, char out[11])
+{
+	static const char sql[] =
+		"SELECT DATE_FORMAT(created_at + INTERVAL utc_offset_min MINUTE, '%Y-%m-%d') FROM users WHERE id = ?";
+	cal_dbv p[] = {CAL_DB_INT(u->id)};
+	cal_dbrows rows = {0};
+	cal_err err = cal_db_query(db, a, sql, p, 1, &rows);
+
+	out[0] = '\0';
+	if (err == CAL_OK && rows.nrows == 1 && cal_db_cell(&rows, 0, 0) != NULL)
+		snprintf(out, 11, "%s", cal_db_cell(&rows, 0, 0));
+	return err;
 }

@@ -215,7 +215,7 @@ def week_view_is_cached_and_invalidated_by_food_writes():
         def today_kcal():
             doc = message(pool, s, "semana").json()
             lib.eq(lib.dig(doc, "caloria.status"), "week_summary", "week reply")
-            return lib.dig(doc, "caloria.week.days.6.consumed_kcal")
+            return lib.dig(doc, "caloria.week.days")[-1]["consumed_kcal"]  # today: the last day shown
 
         lib.eq(today_kcal(), 0, "nothing logged yet")
         hits = pool.http("GET", "/health/cache").json()["hits"]

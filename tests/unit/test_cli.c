@@ -108,3 +108,57 @@ Test(cli, check_config_reports_missing_key_with_other_problems)
 	free(out);
 	free(err);
 }
+
+/* Runs `caloria food` on data_dir with the text, stdout and stderr to files; the exit status and stderr. */
+static int food(const char *data_dir, char *text, char **err)
+{
+	char outp[] = "/tmp/caloria-food-out-XXXXXX", errp[] = "/tmp/caloria-food-err-XXXXXX";
+	int ofd = mkstemp(outp), efd = mkstemp(errp);
+	char *argv[] = {text, NULL};
+
+	cr_assert(ofd >= 0 && efd >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	int so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
+	dup2(ofd, STDOUT_FILENO);
+	dup2(efd, STDERR_FILENO);
+	int rc = cal_foodcli_main(data_dir, 1, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, STDOUT_FILENO);
+	dup2(se, STDERR_FILENO);
+	close(so);
+	close(se);
+	close(ofd);
+	close(efd);
+	FILE *f = fopen(errp, "r");
+	cr_assert_not_null(f);
+	*err = calloc(1, 65536);
+	(*err)[fread(*err, 1, 65535, f)] = '\0';
+	fclose(f);
+	unlink(outp);
+	unlink(errp);
+	return rc;
+}
+
+/* A missing table is named, with the two ways to point at the tables. */
+Test(cli, food_names_the_missing_table_and_how_to_point_at_one)
+{
+	char *err = NULL;
+
+	cr_assert_eq(food("/nonexistent-caloria-data", "2 huevos", &err), 1);
+	cr_expect_not_null(strstr(err, "/nonexistent-caloria-data/usda_sr24.tsv cannot be read"), "%s", err);
+	cr_expect_not_null(strstr(err, "make install"), "%s", err);
+	cr_expect_not_null(strstr(err, "food.data_dir"), "%s", err);
+	cr_expect_not_null(strstr(err, "CALORIA_FOOD_DATA_DIR="), "%s", err);
+	free(err);
+}
+
+/* Without a configuration, the default directory works: installed tables, or this build's source data/. */
+Test(cli, food_works_with_the_default_directory)
+{
+	char *err = NULL;
+
+	cr_expect_eq(food(CAL_DATADIR "/data", "2 huevos", &err), 0, "%s", err);
+	free(err);
+}

@@ -147,3 +147,39 @@ Test(command, names)
 	cr_expect_str_eq(cal_command_name(CAL_CMD_QUIZ_START), "quiz_start");
 	cr_expect_null(cal_command_name(CAL_CMD__MAX));
 }
+
+Test(command, delete_by_number_small_talk_and_reset_answers)
+{
+	static const struct {
+		const char *text;
+		cal_command want;
+		int number;
+	} cases[] = {
+		{"borrar 2", CAL_CMD_DELETE, 2}, {"Borrar 2", CAL_CMD_DELETE, 2}, {"borrá la 3", CAL_CMD_DELETE, 3},
+		{"eliminar comida 12", CAL_CMD_DELETE, 12}, {"delete 1", CAL_CMD_DELETE, 1},
+		{"delete meal #4", CAL_CMD_DELETE, 4}, {"remove 2", CAL_CMD_DELETE, 2}, {"borrar", CAL_CMD_UNDO, 0},
+		{"borrar 0", CAL_CMD_NONE, 0}, {"borrar 100", CAL_CMD_NONE, 0}, {"borrar 2 huevos", CAL_CMD_NONE, 0},
+		{"sí, reiniciar", CAL_CMD_RESET_CONFIRM, 0}, {"Si reiniciar", CAL_CMD_RESET_CONFIRM, 0},
+		{"yes, reset", CAL_CMD_RESET_CONFIRM, 0}, {"reiniciar", CAL_CMD_RESET, 0},
+		{"gracias", CAL_CMD_SMALL_TALK, 0}, {"¡Gracias!", CAL_CMD_SMALL_TALK, 0}, {"thanks", CAL_CMD_SMALL_TALK, 0},
+		{"ok", CAL_CMD_SMALL_TALK, 0}, {"👍", CAL_CMD_SMALL_TALK, 0}, {"hola", CAL_CMD_SMALL_TALK, 0},
+		{"Hi!", CAL_CMD_SMALL_TALK, 0}, {"chau", CAL_CMD_SMALL_TALK, 0},
+		{"hola comí 2 huevos", CAL_CMD_NONE, 0}, {"ok 2 huevos", CAL_CMD_NONE, 0},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		cal_command_arg arg = {.number = 0};
+		cal_command c = cal_command_match_arg(cases[i].text, NULL, &arg);
+		cr_expect_eq(c, cases[i].want, "\"%s\": %s", cases[i].text, cal_command_name(c));
+		if (c == CAL_CMD_DELETE)
+			cr_expect_eq(arg.number, cases[i].number, "\"%s\": %d", cases[i].text, arg.number);
+	}
+	cal_command_arg arg = {.number = 0};
+	cr_expect_eq(cal_command_match_arg("gracias", NULL, &arg), CAL_CMD_SMALL_TALK);
+	cr_expect_eq(arg.small, CAL_SMALL_THANKS);
+	cr_expect_eq(cal_command_match_arg("buen día", NULL, &arg), CAL_CMD_SMALL_TALK);
+	cr_expect_eq(arg.small, CAL_SMALL_HELLO);
+	cr_expect_eq(cal_command_match_arg(NULL, "reset_confirm", &arg), CAL_CMD_RESET_CONFIRM);
+	cr_expect_eq(cal_command_match_arg(NULL, "RESET_CANCEL", &arg), CAL_CMD_RESET_CANCEL);
+	cr_expect_str_eq(cal_command_name(CAL_CMD_SMALL_TALK), "small_talk");
+}

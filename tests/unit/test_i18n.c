@@ -58,7 +58,7 @@ Test(i18n, every_message_in_both_languages)
 			cr_expect_str_neq(t, "…", "message %d lang %d missing", m, l);
 		}
 		/* two lines are only a name and numbers, the same in both languages */
-		if (m != CAL_MSG_FOOD_ITEM && m != CAL_MSG_WEEK_LINE)
+		if (m != CAL_MSG_FOOD_ITEM && m != CAL_MSG_WEEK_LINE && m != CAL_MSG_TODAY_ENTRY)
 			cr_expect_str_neq(cal_i18n((cal_msg)m, CAL_LANG_ES), cal_i18n((cal_msg)m, CAL_LANG_EN),
 					  "message %d is not translated", m);
 	}
@@ -82,10 +82,10 @@ Test(i18n, placeholders_match_between_languages)
 				 cal_i18n_args((cal_msg)m));
 	}
 	/* the signatures the handlers rely on (enum comments in i18n.h) */
-	cr_expect_str_eq(cal_i18n_args(CAL_MSG_QUIZ_DONE), "fddddd");
+	cr_expect_str_eq(cal_i18n_args(CAL_MSG_QUIZ_DONE), "ddddds");
 	cr_expect_str_eq(cal_i18n_args(CAL_MSG_QUIZ_INVALID), "s");
 	cr_expect_str_eq(cal_i18n_args(CAL_MSG_FORM_INVALID), "s");
-	cr_expect_str_eq(cal_i18n_args(CAL_MSG_STATUS), "sdffssfdddds");
+	cr_expect_str_eq(cal_i18n_args(CAL_MSG_STATUS), "sdssssddddds");
 	cr_expect_str_eq(cal_i18n_args(CAL_MSG_HELP), "");
 }
 
@@ -142,7 +142,11 @@ Test(i18n, worst_case_length)
 	}
 	for (m = 0; m < CAL_MSG__MAX; m++) {
 		for (l = 0; l < CAL_LANG__MAX; l++) {
-			const char *arg = m == CAL_MSG_QUIZ_INVALID ? longest_accept : m == CAL_MSG_FORM_INVALID ? fields : name;
+			/* the profile's strings are labels and numbers, never a user's text */
+			const char *arg = m == CAL_MSG_QUIZ_INVALID ? longest_accept
+					  : m == CAL_MSG_FORM_INVALID ? fields
+					  : m == CAL_MSG_STATUS ? name + 300
+					  : name;
 			size_t len = worst_len(cal_i18n((cal_msg)m, (cal_lang)l), arg);
 
 			cr_expect_leq(len, CAL_I18N_TEXT_MAX, "msg %d lang %d: %zu bytes with worst-case args", m, l, len);
@@ -157,21 +161,24 @@ Test(i18n, printf_formats_and_caps)
 	size_t i;
 
 	cal_arena_init(&a, 4096);
-	s = cal_i18n_printf(&a, CAL_MSG_QUIZ_DONE, CAL_LANG_ES, 1780.0, 2260, 128, 295, 63, 1);
-	cr_expect_not_null(strstr(s, "1780.0 kcal"), "%s", s);
+	s = cal_i18n_printf(&a, CAL_MSG_QUIZ_DONE, CAL_LANG_ES, 1780, 2260, 128, 295, 63,
+			    cal_i18n_count(&a, CAL_LANG_ES, 1, CAL_NOUN_DAY));
+	cr_expect_not_null(strstr(s, "1780 kcal"), "%s", s);
 	cr_expect_not_null(strstr(s, "2260 kcal"));
 	cr_expect_not_null(strstr(s, "Proteínas 128 g · Carbohidratos 295 g · Grasas 63 g"), "%s", s);
-	cr_expect_not_null(strstr(s, "1 día"));
-	s = cal_i18n_printf(&a, CAL_MSG_QUIZ_DONE, CAL_LANG_EN, 1345.3, 1610, 96, 205, 45, 7);
-	cr_expect_not_null(strstr(s, "1345.3 kcal"), "%s", s);
+	cr_expect_not_null(strstr(s, "prueba gratis de 1 día ya"), "%s", s);
+	s = cal_i18n_printf(&a, CAL_MSG_QUIZ_DONE, CAL_LANG_EN, 1345, 1610, 96, 205, 45,
+			    cal_i18n_count(&a, CAL_LANG_EN, 7, CAL_NOUN_DAY));
+	cr_expect_not_null(strstr(s, "1345 kcal"), "%s", s);
 	cr_expect_not_null(strstr(s, "Protein 96 g · Carbs 205 g · Fat 45 g"), "%s", s);
-	cr_expect_not_null(strstr(s, "7-day"));
+	cr_expect_not_null(strstr(s, "free trial of 7 days"), "%s", s);
 
 	s = cal_i18n_printf(&a, CAL_MSG_STATUS, CAL_LANG_EN, cal_i18n_gender_label(CAL_GENDER_FEMALE, CAL_LANG_EN),
-			    25, 60.0, 165.0, cal_i18n_activity_label(CAL_ACTIVITY_LIGHT, CAL_LANG_EN),
-			    cal_i18n_goal_label(CAL_GOAL_LOSE, CAL_LANG_EN), 1345.3, 1610, 96, 205, 45,
+			    25, cal_i18n_decimal(&a, CAL_LANG_EN, 60.0), cal_i18n_decimal(&a, CAL_LANG_EN, 165.5),
+			    cal_i18n_activity_label(CAL_ACTIVITY_LIGHT, CAL_LANG_EN),
+			    cal_i18n_goal_label(CAL_GOAL_LOSE, CAL_LANG_EN), 1345, 1610, 96, 205, 45,
 			    cal_i18n_subscription_label("trial", CAL_LANG_EN));
-	cr_expect_not_null(strstr(s, "Female, 25 years, 60.0 kg, 165.0 cm"), "%s", s);
+	cr_expect_not_null(strstr(s, "Female, 25 years, 60 kg, 165.5 cm"), "%s", s);
 	cr_expect_not_null(strstr(s, "Activity: lightly active"), "%s", s);
 	cr_expect_not_null(strstr(s, "Goal: lose weight"), "%s", s);
 	cr_expect_not_null(strstr(s, "Plan: free trial"), "%s", s);
@@ -208,7 +215,9 @@ Test(i18n, questions_and_accepts)
 		cr_expect_eq(cal_i18n_quiz_accept(s), CAL_MSG_ACCEPT_GENDER + (s - 1));
 	}
 	cr_expect_eq(cal_i18n_quiz_question(0), CAL_MSG__MAX);
-	cr_expect_eq(cal_i18n_quiz_question(7), CAL_MSG__MAX);
+	cr_expect_eq(cal_i18n_quiz_question(7), CAL_MSG_Q_TIMEZONE);
+	cr_expect_eq(cal_i18n_quiz_accept(7), CAL_MSG_ACCEPT_TIMEZONE);
+	cr_expect_eq(cal_i18n_quiz_question(8), CAL_MSG__MAX);
 	cr_expect_eq(cal_i18n_quiz_accept(-1), CAL_MSG__MAX);
 
 	/* the option lists are numbered as the parsers number them */
@@ -284,9 +293,9 @@ Test(i18n, examples_in_texts_are_accepted)
 /* Every command the help text names is a command, in the language the help is written in. */
 Test(i18n, help_names_real_commands)
 {
-	static const char *const es[] = {"hoy", "semana", "deshacer", "estado", "quiz", "reiniciar", "premium",
+	static const char *const es[] = {"hoy", "semana", "deshacer", "borrar 2", "estado", "quiz", "reiniciar",
 					 "english", "ayuda"};
-	static const char *const en[] = {"today", "week", "undo", "status", "quiz", "reset", "subscribe",
+	static const char *const en[] = {"today", "week", "undo", "delete 2", "status", "quiz", "reset",
 					 "español", "help"};
 	char line[64];
 	size_t i;
@@ -363,4 +372,114 @@ Test(i18n, labels)
 	cr_expect_str_eq(cal_i18n_subscription_label(NULL, CAL_LANG_ES), "?");
 	cr_expect_str_eq(cal_i18n_activity_label(CAL_ACTIVITY_EXTRA, CAL_LANG_ES), "muy activo");
 	cr_expect_str_eq(cal_i18n_goal_label(CAL_GOAL_MUSCLE, CAL_LANG_EN), "build muscle");
+}
+
+/* Counts say their noun in the right number, never "(s)". */
+Test(i18n, counts_and_plurals)
+{
+	cal_arena a;
+
+	cal_arena_init(&a, 4096);
+	cr_expect_str_eq(cal_i18n_count(&a, CAL_LANG_ES, 1, CAL_NOUN_MEAL), "1 comida");
+	cr_expect_str_eq(cal_i18n_count(&a, CAL_LANG_ES, 3, CAL_NOUN_MEAL), "3 comidas");
+	cr_expect_str_eq(cal_i18n_count(&a, CAL_LANG_ES, 0, CAL_NOUN_DAY), "0 días");
+	cr_expect_str_eq(cal_i18n_count(&a, CAL_LANG_EN, 1, CAL_NOUN_DAY), "1 day");
+	cr_expect_str_eq(cal_i18n_count(&a, CAL_LANG_EN, 2, CAL_NOUN_MEAL), "2 meals");
+	static const struct {
+		cal_lang lang;
+		const char *one, *many;
+	} names[] = {
+		{CAL_LANG_ES, "huevo revuelto", "huevos revueltos"}, {CAL_LANG_ES, "medialuna", "medialunas"},
+		{CAL_LANG_ES, "ensalada de lechuga", "ensaladas de lechuga"}, {CAL_LANG_ES, "pan", "panes"},
+		{CAL_LANG_ES, "café con leche", "cafés con leche"}, {CAL_LANG_ES, "melón", "melones"},
+		{CAL_LANG_ES, "nuez", "nueces"}, {CAL_LANG_ES, "empanada de carne", "empanadas de carne"},
+		{CAL_LANG_ES, "papas fritas", "papas fritas"}, {CAL_LANG_ES, "pollo a la plancha", "pollos a la plancha"},
+		{CAL_LANG_EN, "scrambled egg", "scrambled eggs"}, {CAL_LANG_EN, "peach", "peaches"},
+		{CAL_LANG_EN, "cherry", "cherries"}, {CAL_LANG_EN, "potato", "potatoes"}, {CAL_LANG_EN, "fries", "fries"},
+		{CAL_LANG_EN, "slice of toast", "slices of toast"},
+		/* the name's own language wins over the user's */
+		{CAL_LANG_ES, "scrambled egg", "scrambled eggs"}, {CAL_LANG_EN, "huevo revuelto", "huevos revueltos"},
+		{CAL_LANG_ES, "oatmeal", "oatmeals"},
+	};
+	for (size_t i = 0; i < N(names); i++)
+		cr_expect_str_eq(cal_i18n_plural(&a, names[i].lang, names[i].one), names[i].many, "%s", names[i].one);
+	cal_arena_free(&a);
+}
+
+/* Items say count and natural unit, rounded grams in brackets; measures are not repeated. */
+Test(i18n, items_in_words)
+{
+	cal_arena a;
+
+	cal_arena_init(&a, 4096);
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "huevo revuelto", 2, "unit", 122.0, true),
+			 "2 huevos revueltos (122 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "coca-cola", 1, "can", 368.0, true), "1 lata de coca-cola (368 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "pollo a la plancha", 200, "g", 200, true),
+			 "200 g de pollo a la plancha");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "palta", 0.5, "unit", 100.5, true), "½ palta (101 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "milanesa", 1, "serving", 150, true), "milanesa (150 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "pizza", 3, "slice", 321, true), "3 porciones de pizza (321 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "oatmeal", 1, "cup", 234, true), "1 cup of oatmeal (234 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "banana", 1.5, "unit", 177, false), "1½ bananas");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "leche", 2.3, "cup", 561, true), "2,3 tazas de leche (561 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "milk", 2.5, "cup", 610, true), "2½ cups of milk (610 g)");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, NULL, 1, NULL, 0, true), "1 ?");
+	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "huevo", 0, NULL, 100, true), "huevo (100 g)");
+	cr_expect_str_eq(cal_i18n_decimal(&a, CAL_LANG_ES, 70.0), "70");
+	cr_expect_str_eq(cal_i18n_decimal(&a, CAL_LANG_ES, 70.5), "70,5");
+	cr_expect_str_eq(cal_i18n_decimal(&a, CAL_LANG_EN, 175.3), "175.3");
+	cal_arena_free(&a);
+}
+
+/* Dates are said in words, never ISO. */
+Test(i18n, dates_in_words)
+{
+	cal_arena a;
+	char d[11];
+
+	cal_arena_init(&a, 4096);
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_ES, "2026-12-03", CAL_DATE_FULL), "jueves 3 de diciembre");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_EN, "2026-12-03", CAL_DATE_FULL), "Thursday, December 3");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_ES, "2026-12-10", CAL_DATE_DAY_MONTH), "10 de diciembre");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_EN, "2026-12-10", CAL_DATE_DAY_MONTH), "December 10");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_ES, "2026-11-30", CAL_DATE_WEEKDAY_DAY), "lunes 30");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_EN, "2027-01-02", CAL_DATE_WEEKDAY_DAY), "Saturday 2");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_ES, "2028-02-29", CAL_DATE_FULL), "martes 29 de febrero");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_ES, "2026-02-30", CAL_DATE_FULL), "");
+	cr_expect_str_eq(cal_i18n_date(&a, CAL_LANG_ES, "junk", CAL_DATE_FULL), "");
+	cr_expect_eq(cal_i18n_weekday("1970-01-01"), 4);
+	cr_expect_eq(cal_i18n_local_date("2026-12-10T02:00:00Z", -180, d), 0);
+	cr_expect_str_eq(d, "2026-12-09");
+	cr_expect_eq(cal_i18n_local_date("2026-12-31T23:30:00Z", 60, d), 0);
+	cr_expect_str_eq(d, "2027-01-01");
+	cr_expect_eq(cal_i18n_local_date("yesterday", 0, d), -1);
+	cal_arena_free(&a);
+}
+
+Test(i18n, guess_language_of_a_first_message)
+{
+	cal_lang l = CAL_LANG__MAX;
+
+	cr_expect_eq(cal_i18n_guess_lang("hi", &l), 0);
+	cr_expect_eq(l, CAL_LANG_EN);
+	cr_expect_eq(cal_i18n_guess_lang("Hello!", &l), 0);
+	cr_expect_eq(l, CAL_LANG_EN);
+	cr_expect_eq(cal_i18n_guess_lang("I had 2 scrambled eggs and a toast", &l), 0);
+	cr_expect_eq(l, CAL_LANG_EN);
+	cr_expect_eq(cal_i18n_guess_lang("hola", &l), 0);
+	cr_expect_eq(l, CAL_LANG_ES);
+	cr_expect_eq(cal_i18n_guess_lang("comí 2 huevos con tostadas", &l), 0);
+	cr_expect_eq(l, CAL_LANG_ES);
+	cr_expect_eq(cal_i18n_guess_lang("2", &l), -1);
+	cr_expect_eq(cal_i18n_guess_lang("😀", &l), -1);
+	cr_expect_eq(cal_i18n_guess_lang(NULL, &l), -1);
+}
+
+/* No catalogue text says "(s)": counts go through cal_i18n_count. */
+Test(i18n, no_parenthesised_plurals)
+{
+	for (int m = 0; m < CAL_MSG__MAX; m++)
+		for (int l = 0; l < CAL_LANG__MAX; l++)
+			cr_expect_null(strstr(cal_i18n((cal_msg)m, (cal_lang)l), "(s)"), "msg %d lang %d", m, l);
 }

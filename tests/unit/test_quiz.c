@@ -78,7 +78,8 @@ Test(quiz, field_names)
 	cr_expect_str_eq(cal_quiz_field_name(CAL_QUIZ_ACTIVITY), "activity_level");
 	cr_expect_str_eq(cal_quiz_field_name(CAL_QUIZ_GOAL), "goal");
 	cr_expect_null(cal_quiz_field_name((cal_quiz_field)0));
-	cr_expect_null(cal_quiz_field_name((cal_quiz_field)7));
+	cr_expect_str_eq(cal_quiz_field_name(CAL_QUIZ_TIMEZONE), "timezone");
+	cr_expect_null(cal_quiz_field_name((cal_quiz_field)8));
 }
 
 struct enum_case {
@@ -210,7 +211,11 @@ static const struct enum_case age_cases[] = {
 	{"30años", 30}, {"30 years", 30}, {"30 years old", 30}, {"30 year old", 30}, {"tengo 30", 30},
 	{"Tengo 30 años", 30}, {"I'm 45", 45}, {"i am 45 years old", 45}, {"030", 30}, {"30.", 30},
 	{"99 yrs", 99},
-	{"12", 0}, {"101", 0}, {"0", 0}, {"-30", 0}, {"30.5", 0}, {"30,5", 0}, {"treinta", 0}, {"30 meses", 0},
+	/* SPEC §6.1: numbers in words */
+	{"treinta", 30}, {"treinta y cinco", 35}, {"Treinta y Cinco", 35}, {"tengo treinta y cinco años", 35},
+	{"veintiocho", 28}, {"thirty-five", 35}, {"thirty five years", 35}, {"I'm forty two", 42},
+	{"cien", 100}, {"cinco", 0}, {"treinta y", 0}, {"ciento uno", 0}, {"treinta cuarenta", 0},
+	{"12", 0}, {"101", 0}, {"0", 0}, {"-30", 0}, {"30.5", 0}, {"30,5", 0}, {"30 meses", 0},
 	{"30 años y medio", 0}, {"30 40", 0}, {"1e2", 0}, {"3O", 0}, {"30kg", 0}, {"1000000", 0},
 	{"4294967326", 0}, {"18446744073709551646", 0}, {"tengo", 0}, {"años", 0}, {"30 años 😀", 0},
 };
@@ -273,10 +278,12 @@ static const struct num_case weight_cases[] = {
 	{"661.3 lb", 300.0}, {"661.4 lb", -1},
 	/* 220 lb = 99.790 → 99.8 */
 	{"220 lbs", 99.8},
+	{"setenta", 70}, {"ochenta kilos", 80}, {"seventy kg", 70}, {"ciento cincuenta y cuatro libras", 69.9},
+	{"setenta y dos", 72}, {"veinte", -1}, {"setenta setenta", -1},
 	{"29.9", -1}, {"300.1", -1}, {"29", -1}, {"301", -1}, {"29.99", -1}, {"300.01", -1}, {"0", -1},
 	{"-70", -1}, {"70abc", -1}, {"70kg extra words", -1}, {"70 kg 5", -1}, {"70 stone", -1}, {"70 g", -1},
 	{"1e2", -1}, {"0x50", -1}, {"70.5.5", -1}, {"70,", -1}, {".5", -1}, {"70. 5", -1}, {"70 . 5", -1},
-	{"1234567", -1}, {"70.12345", -1}, {"setenta", -1}, {"70 80", -1}, {"kg", -1}, {"lb 154", -1},
+	{"1234567", -1}, {"70.12345", -1}, {"70 80", -1}, {"kg", -1}, {"lb 154", -1},
 	{"70 kg 154 lb", -1}, {"100000000000000000000", -1}, {"inf kg", -1},
 };
 
@@ -291,6 +298,9 @@ static const struct num_case height_cases[] = {
 	{"1m75", 175}, {"1 m 75", 175}, {"1 metro 75", 175}, {"1m75cm", 175}, {"1m05", 105}, {"2", 200},
 	{"100", 100}, {"250", 250}, {"1", 100}, {"2.5", 250}, {"2,50 m", 250}, {"100 cm", 100}, {"250cm", 250},
 	{"175 centímetros", 175}, {"mido 1.80", 180}, {"mido 180 cm", 180}, {"175.", 175},
+	{"uno setenta", 170}, {"un metro setenta", 170}, {"one seventy", 170}, {"ciento setenta", 170},
+	{"mido uno ochenta y dos", 182}, {"1 70", 170}, {"uno con setenta", 170}, {"ciento setenta cm", 170},
+	{"tres setenta", -1}, {"uno setenta y", -1},
 	/* 5 ft 9 in = 69 in × 2.54 = 175.26 → 175.3 */
 	{"5'9\"", 175.3}, {"5'9", 175.3}, {"5' 9\"", 175.3}, {"5 ' 9 \"", 175.3}, {"5'9''", 175.3},
 	{"5 ft 9 in", 175.3}, {"5ft 9in", 175.3}, {"5ft9in", 175.3}, {"5 feet 9 inches", 175.3},
@@ -517,4 +527,54 @@ Test(quiz, form_first_name_limits)
 	json_object_put(o);
 	cr_expect_eq(cal_quiz_parse_form(NULL, &f, &bad), -1);
 	json_object_put(bad);
+}
+
+Test(quiz, numbers_in_words)
+{
+	static const struct {
+		const char *text;
+		int want; /* -1 rejected */
+	} cases[] = {
+		{"cero", 0}, {"uno", 1}, {"quince", 15}, {"veintitres", 23}, {"treinta y cinco", 35},
+		{"noventa y nueve", 99}, {"cien", 100}, {"ciento setenta", 170}, {"ciento setenta y cinco", 175},
+		{"doscientos", 200}, {"quinientos cinco", 505}, {"thirty-five", 35}, {"one hundred", 100},
+		{"one hundred and seventy", 170}, {"a", -1}, {"", -1}, {"treinta y", -1}, {"y cinco", -1},
+		{"cinco treinta", -1}, {"quince cinco", -1}, {"diez diez", -1}, {"treinta kilos", -1},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		int v = -7, r = cal_quiz_words_number(cases[i].text, &v);
+		if (cases[i].want < 0) {
+			cr_expect_eq(r, -1, "\"%s\" read as %d", cases[i].text, v);
+		} else {
+			cr_expect_eq(r, 0, "\"%s\" rejected", cases[i].text);
+			cr_expect_eq(v, cases[i].want, "\"%s\" = %d", cases[i].text, v);
+		}
+	}
+}
+
+Test(quiz, timezone)
+{
+	static const struct {
+		const char *text;
+		int want; /* minutes; 9999 = rejected */
+	} cases[] = {
+		{"Argentina", -180}, {"argentina", -180}, {"Buenos Aires", -180}, {"México", -360},
+		{"Ciudad de México", -360}, {"España", 60}, {"Madrid", 60}, {"estoy en Madrid", 60},
+		{"vivo en Bogotá", -300}, {"Perú", -300}, {"United States", -300}, {"New York", -300},
+		{"I'm in London", 0}, {"Los Angeles", -480}, {"Chile", -180}, {"UTC-3", -180}, {"utc -3", -180},
+		{"-3", -180}, {"-03:00", -180}, {"GMT+1", 60}, {"+5:30", 330}, {"UTC", 0}, {"+14", 840},
+		{"-12", -720}, {"+15", 9999}, {"-13", 9999}, {"Narnia", 9999}, {"3", 9999}, {"", 9999},
+		{"2 huevos", 9999}, {"utc-3 y algo", 9999},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		int v = 12345, r = cal_quiz_parse_timezone(cases[i].text, &v);
+		if (cases[i].want == 9999) {
+			cr_expect_eq(r, -1, "\"%s\" read as %d", cases[i].text, v);
+		} else {
+			cr_expect_eq(r, 0, "\"%s\" rejected", cases[i].text);
+			cr_expect_eq(v, cases[i].want, "\"%s\" = %d", cases[i].text, v);
+		}
+	}
 }

@@ -228,3 +228,120 @@ Test(reply, caloria_object_and_error)
 	json_object_put(again);
 	cal_reply_free(r);
 }
+
+/* The phrases that set a day against its goal, per language: under, close, just over, over. */
+static const char *const verdicts[CAL_LANG__MAX][4] = {
+	{"te quedan", "muy cerca", "casi justo", "Mañana es otro día"},
+	{"left.", "right on track", "just about", "over. Tomorrow"},
+};
+
+static int verdicts_in(const char *text, cal_lang l, int *which)
+{
+	int n = 0;
+
+	for (int k = 0; k < 4; k++)
+		if (strstr(text, verdicts[l][k]) != NULL) {
+			n++;
+			*which = k;
+		}
+	return n;
+}
+
+/* Over, close and under are exclusive: every consumed value gets exactly one state, the right one. */
+Test(reply, day_line_states_are_exclusive)
+{
+	for (int l = 0; l < CAL_LANG__MAX; l++) {
+		for (int kcal = 0; kcal <= 4500; kcal += 7) {
+			cal_day d = {.kcal = kcal, .goal_kcal = 2000, .meals = 1};
+			const char *line = cal_reply_day_line(&arena, (cal_lang)l, &d);
+			int which = -1, want = kcal - 2000 > 200 ? 3 : kcal > 2000 ? 2 : 2000 - kcal <= 200 ? 1 : 0;
+			cr_assert_not_null(line);
+			if (l == CAL_LANG_ES) /* "te quedan" is said in both the under and close states */
+				cr_expect(strstr(line, "te pasaste") == NULL || strstr(line, "te quedan") == NULL, "%s", line);
+			cr_expect(want == 1 && l == CAL_LANG_ES ? verdicts_in(line, (cal_lang)l, &which) == 2
+								 : verdicts_in(line, (cal_lang)l, &which) == 1,
+				  "%d kcal: %s", kcal, line);
+			cr_expect_eq(which, want, "%d kcal (%s): state %d, want %d", kcal, line, which, want);
+		}
+	}
+	cal_day none = {.kcal = 500, .goal_kcal = 0};
+	cr_expect_null(cal_reply_day_line(&arena, CAL_LANG_ES, &none));
+}
+
+static struct json_object *analysis_of(const char *json)
+{
+	struct json_object *o = json_tokener_parse(json);
+
+	cr_assert_not_null(o);
+	return o;
+}
+
+/* A logged meal is one bubble (items, meal, day) plus at most one tip, which never restates the day. */
+Test(reply, food_log_is_one_bubble_and_one_tip)
+{
+	struct json_object *an = analysis_of(
+		"{\"items\":[{\"name\":\"huevo revuelto\",\"quantity\":2,\"unit\":\"unit\",\"grams\":122,\"kcal\":181.8,"
+		"\"matched\":true},{\"name\":\"coca-cola\",\"quantity\":1,\"unit\":\"can\",\"grams\":368,\"kcal\":136.2,"
+		"\"matched\":true},{\"name\":\"xyzzy\",\"quantity\":1,\"unit\":\"unit\",\"grams\":0,\"kcal\":0,"
+		"\"matched\":false}],\"total\":{\"kcal\":318,\"protein_g\":12.4,\"carbs_g\":37.1,\"fat_g\":13.5}}");
+
+	for (int meals = 1; meals <= 3; meals++) {
+		for (int kcal = 300; kcal <= 3000; kcal += 150) {
+			cal_reply *r = cal_reply_new(&arena, "telegram", false);
+			cal_day d = {.kcal = kcal, .goal_kcal = 1800, .meals = meals, .protein_g = 10, .fiber_g = 2};
+			int added = cal_reply_food_log(r, CAL_LANG_ES, an, &d, 120);
+			struct json_object *doc = cal_reply_render(r);
+			const char *text = json_object_get_string(get(doc, "message"));
+			int which;
+
+			cr_expect(added >= 1 && added <= 2, "%d bubbles", added);
+			cr_expect_eq(added == 2, meals >= 2, "a tip only from the second meal (meals %d)", meals);
+			cr_expect_not_null(strstr(text, "• 2 huevos revueltos (122 g): 182 kcal"), "%s", text);
+			cr_expect_not_null(strstr(text, "• 1 lata de coca-cola (368 g): 136 kcal"), "%s", text);
+			cr_expect_not_null(strstr(text, "• xyzzy: no lo reconocí"), "%s", text);
+			cr_expect_not_null(strstr(text, "Esta comida: 318 kcal · proteínas 12 g"), "%s", text);
+			cr_expect_null(strstr(text, "(s)"));
+			cr_expect_null(strstr(text, "Te faltan"), "no kcal verdict besides the day line: %s", text);
+			cr_expect_leq(verdicts_in(text, CAL_LANG_ES, &which), 2, "%s", text);
+			cr_expect(strstr(text, "te pasaste") == NULL ||
+					  (strstr(text, "te quedan") == NULL && strstr(text, "muy cerca") == NULL),
+				  "contradiction: %s", text);
+			json_object_put(doc);
+			cal_reply_free(r);
+		}
+	}
+	json_object_put(an);
+}
+
+/* Quick replies exist only where the channel shows them, and call the webhook back for the sender. */
+Test(reply, quick_replies_only_on_instagram_and_facebook)
+{
+	static const char *const channels[] = {"telegram", "whatsapp", "instagram", "facebook"};
+
+	for (size_t i = 0; i < 4; i++) {
+		cal_reply *r = cal_reply_new(&arena, channels[i], false);
+		struct json_object *doc, *q;
+		bool has = i >= 2;
+
+		cal_reply_set_callback(r, "https://bot.example/webhook/manychat", "sub-1");
+		cal_reply_text(r, "¿Seguro?");
+		cr_expect_eq(cal_reply_quick_reply(r, "Sí, reiniciar", "reset_confirm"), has ? 0 : 1);
+		cr_expect_eq(cal_reply_quick_text(r, "Mujer", "Mujer"), has ? 0 : 1);
+		doc = cal_reply_render(r);
+		q = get(doc, "content.quick_replies");
+		if (!has) {
+			cr_expect_null(q, "%s", channels[i]);
+		} else {
+			cr_assert_eq(json_object_array_length(q), 2);
+			struct json_object *first = json_object_array_get_idx(q, 0), *second = json_object_array_get_idx(q, 1);
+			cr_expect_str_eq(json_object_get_string(get(first, "type")), "dynamic_block_callback");
+			cr_expect_str_eq(json_object_get_string(get(first, "caption")), "Sí, reiniciar");
+			cr_expect_str_eq(json_object_get_string(get(first, "url")), "https://bot.example/webhook/manychat");
+			cr_expect_str_eq(json_object_get_string(get(first, "payload.payload")), "reset_confirm");
+			cr_expect_str_eq(json_object_get_string(get(first, "payload.id")), "sub-1");
+			cr_expect_str_eq(json_object_get_string(get(second, "payload.text")), "Mujer");
+		}
+		json_object_put(doc);
+		cal_reply_free(r);
+	}
+}
