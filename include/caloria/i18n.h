@@ -88,9 +88,9 @@ typedef enum cal_msg {
 	CAL_MSG_REC_FIBER_LOW,        /* %.0f fiber g (under 20 g) */
 	CAL_MSG_REC_SODIUM_HIGH,      /* %.0f sodium mg (over 2000 mg) */
 	CAL_MSG_PROFILE_UPDATED,      /* no args: the form quiz replaced a completed profile */
-	CAL_MSG_SUB_ACTIVE,           /* %s paid-until date (YYYY-MM-DD) */
+	CAL_MSG_SUB_ACTIVE,           /* %s paid-until date in words (cal_i18n_date, CAL_DATE_DAY_MONTH) */
 	CAL_MSG_SUB_PAUSED,           /* no args */
-	CAL_MSG_SUB_CANCELLED,        /* %s date until which access remains */
+	CAL_MSG_SUB_CANCELLED,        /* %s date until which access remains, in words */
 	CAL_MSG_SUB_PAYMENT_FAILED,   /* no args */
 	CAL_MSG_SUB_REVOKED,          /* no args: refunded or charged back */
 	CAL_MSG_TRIAL_ENDED,          /* %d free analyses per day from now on */

@@ -597,7 +597,8 @@ cal_msg cal_billing_outcome_message(const cal_billing_outcome *o, bool *subscrib
 	return CAL_MSG__MAX;
 }
 
-static const char *date_of(cal_arena *a, time_t t)
+/* A date as the chat says it ("10 de diciembre", "December 10"), never ISO. */
+static const char *date_of(cal_arena *a, time_t t, cal_lang lang)
 {
 	struct tm tm;
 	char buf[11];
@@ -606,7 +607,7 @@ static const char *date_of(cal_arena *a, time_t t)
 		t = time(NULL);
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-	return cal_arena_strdup(a, buf);
+	return cal_i18n_date(a, lang, buf, CAL_DATE_DAY_MONTH);
 }
 
 struct json_object *cal_billing_outcome_content(cal_ctx *ctx, cal_arena *a, const cal_billing_outcome *o)
@@ -619,7 +620,7 @@ struct json_object *cal_billing_outcome_content(cal_ctx *ctx, cal_arena *a, cons
 
 	if (m == CAL_MSG__MAX || o->subscriber_id == NULL)
 		return NULL;
-	text = strcmp(cal_i18n_args(m), "s") == 0 ? cal_i18n_printf(a, m, o->lang, date_of(a, o->paid_until))
+	text = strcmp(cal_i18n_args(m), "s") == 0 ? cal_i18n_printf(a, m, o->lang, date_of(a, o->paid_until, o->lang))
 						   : cal_i18n_printf(a, m, o->lang);
 	r = cal_reply_new(a, ctx->conf.manychat_channel, false);
 	cal_reply_text(r, text);

@@ -191,46 +191,12 @@ static void text(cal_reply *r, cal_arena *a, cal_lang lang, cal_msg msg, ...)
 	va_end(ap);
 }
 
+/* The same message as the chat's after a text meal (reply.h), so a pushed result reads like a chat reply. */
 void cal_jobs_meal_render(cal_reply *r, cal_arena *a, cal_lang lang, struct json_object *analysis,
 			  const cal_day *day, int protein_target_g)
 {
-	struct json_object *items = NULL, *total = NULL;
-	cal_buf b;
-
-	json_object_object_get_ex(analysis, "items", &items);
-	json_object_object_get_ex(analysis, "total", &total);
-	cal_buf_init(&b);
-	cal_buf_puts(&b, cal_i18n(CAL_MSG_FOOD_LOGGED, lang));
-	for (size_t i = 0; items != NULL && i < json_object_array_length(items); i++) {
-		struct json_object *it = json_object_array_get_idx(items, i), *m;
-		const char *name = str_of(it, "name");
-		bool ok = json_object_object_get_ex(it, "matched", &m) && json_object_get_boolean(m);
-		cal_buf_printf(&b, "\n%s",
-			       ok ? cal_i18n_printf(a, CAL_MSG_FOOD_ITEM, lang, name ? name : "?", num_of(it, "grams"),
-						    num_of(it, "kcal"))
-				  : cal_i18n_printf(a, CAL_MSG_FOOD_ITEM_UNMATCHED, lang, name ? name : "?"));
-	}
-	cal_buf_printf(&b, "\n%s",
-		       cal_i18n_printf(a, CAL_MSG_FOOD_TOTAL, lang, num_of(total, "kcal"), num_of(total, "protein_g"),
-				       num_of(total, "carbs_g"), num_of(total, "fat_g")));
-	cal_reply_text(r, b.data);
-	cal_buf_free(&b);
-	if (day == NULL)
-		return;
-	int consumed = (int)lround(day->kcal);
-	if (day->goal_kcal > 0 && consumed <= day->goal_kcal)
-		text(r, a, lang, CAL_MSG_DAY_PROGRESS, consumed, day->goal_kcal, day->goal_kcal - consumed);
-	else if (day->goal_kcal > 0)
-		text(r, a, lang, CAL_MSG_DAY_OVER, consumed, day->goal_kcal, consumed - day->goal_kcal);
-	const char *recs[6];
-	size_t n = cal_foodlog_recommendations(day, protein_target_g, lang, a, recs, 6);
-	if (n > 0) {
-		cal_buf_init(&b);
-		for (size_t i = 0; i < n; i++)
-			cal_buf_printf(&b, "%s%s", i > 0 ? "\n" : "", recs[i]);
-		cal_reply_text(r, b.data);
-		cal_buf_free(&b);
-	}
+	(void)a; /* the reply's own arena holds the texts */
+	cal_reply_food_log(r, lang, analysis, day, protein_target_g);
 }
 
 /* Renders r and enqueues it as a push to u (in the open transaction). */

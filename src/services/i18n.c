@@ -32,6 +32,7 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"• estado: tu perfil, tu meta y tu plan\n"
 		"• quiz: volver a hacer el cuestionario\n"
 		"• reiniciar: borrar tu perfil y empezar de cero\n"
+		"• premium: suscribirte\n"
 		"• english: switch to English\n"
 		"• ayuda: este mensaje",
 		"Here's how to use me 👇\n"
@@ -43,6 +44,7 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"• status: your profile, goal and plan\n"
 		"• quiz: take the questionnaire again\n"
 		"• reset: clear your profile and start over\n"
+		"• subscribe: get Premium\n"
 		"• español: cambiar a español\n"
 		"• help: this message"}},
 	[CAL_MSG_WELCOME] = {"", {

@@ -683,5 +683,5 @@ Test(foodcli, errors, .init = cr_redirect_stderr)
 	cr_expect_eq(cal_foodcli_main(fixture_dir(), 1, toolong), 2, "text over the limit");
 	char *err = read_all_stream(cr_get_redirected_stderr());
 	cr_expect(strstr(err, "unknown option --frobnicate") != NULL, "%s", err);
-	cr_expect(strstr(err, "cannot open") != NULL, "%s", err);
+	cr_expect(strstr(err, "/nonexistent/caloria-data/usda_sr24.tsv cannot be read") != NULL, "%s", err);
 }

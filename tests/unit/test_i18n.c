@@ -294,9 +294,9 @@ Test(i18n, examples_in_texts_are_accepted)
 Test(i18n, help_names_real_commands)
 {
 	static const char *const es[] = {"hoy", "semana", "deshacer", "borrar 2", "estado", "quiz", "reiniciar",
-					 "english", "ayuda"};
+					 "premium", "english", "ayuda"};
 	static const char *const en[] = {"today", "week", "undo", "delete 2", "status", "quiz", "reset",
-					 "español", "help"};
+					 "subscribe", "español", "help"};
 	char line[64];
 	size_t i;
 
