@@ -91,7 +91,7 @@ const char *cal_reply_tip(cal_arena *a, cal_lang lang, const cal_day *day, int p
 const char *cal_reply_items_text(cal_arena *a, cal_lang lang, struct json_object *items);
 /*
  * The message after a meal is logged (SPEC §8), from an analysis (caloria.analysis: items and total) and
- * the day after the meal: one bubble with a line per item ("• 2 huevos revueltos (122 g): 182 kcal"), the
+ * the day after the meal: one bubble (headed by the transcript when the analysis has one) with a line per item ("• 2 huevos revueltos (122 g): 182 kcal"), the
  * meal's kcal and macros and the day line, then at most one tip (from the day's second meal on, the first
  * nutrient advice of cal_foodlog_recommendations). Returns the number of messages added.
  */

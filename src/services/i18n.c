@@ -116,9 +116,9 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"Your free trial of %s has started."}},
 	[CAL_MSG_HOW_TO_LOG] = {"", {
 		"Para registrar una comida, escribime qué comiste y cuánto, por ejemplo: \"200 g de pollo con "
-		"ensalada\" o \"un café con leche y dos medialunas\". Pronto vas a poder mandar fotos y audios también.",
+		"ensalada\" o \"un café con leche y dos medialunas\". También podés mandarme una foto o un audio.",
 		"To log a meal, write what you ate and how much, for example: \"200 g of chicken with salad\" or "
-		"\"1 cup of oatmeal with a banana\". Soon you'll be able to send photos and voice notes too."}},
+		"\"1 cup of oatmeal with a banana\". You can also send me a photo or a voice note."}},
 	[CAL_MSG_FORM_INVALID] = {"s", {
 		"Faltan datos o no son válidos: %s. Revisalos y mandá el formulario de nuevo.",
 		"Some answers are missing or not valid: %s. Please check them and send the form again."}},

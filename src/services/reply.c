@@ -383,6 +383,8 @@ int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis
 	json_object_object_get_ex(analysis, "items", &items);
 	json_object_object_get_ex(analysis, "total", &total);
 	cal_buf_init(&b);
+	if (str_of(analysis, "transcript") != NULL) /* a voice note: what was heard, then what was logged */
+		cal_buf_printf(&b, "%s\n", cal_i18n_printf(r->arena, CAL_MSG_TRANSCRIPT, lang, str_of(analysis, "transcript")));
 	cal_buf_puts(&b, cal_i18n(CAL_MSG_FOOD_LOGGED, lang));
 	for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
 		struct json_object *it = json_object_array_get_idx(items, i);

@@ -345,3 +345,22 @@ Test(reply, quick_replies_only_on_instagram_and_facebook)
 		cal_reply_free(r);
 	}
 }
+
+/* A voice note's result is still one bubble: the transcript heads the food-log message. */
+Test(reply, voice_result_heads_the_bubble_with_its_transcript)
+{
+	struct json_object *an = analysis_of(
+		"{\"transcript\":\"una manzana\",\"items\":[{\"name\":\"manzana\",\"quantity\":1,\"unit\":\"unit\","
+		"\"grams\":182,\"kcal\":94.6,\"matched\":true}],\"total\":{\"kcal\":94.6,\"protein_g\":0.5,"
+		"\"carbs_g\":25.1,\"fat_g\":0.3}}");
+	cal_reply *r = cal_reply_new(&arena, "telegram", false);
+	cal_day d = {.kcal = 94.6, .goal_kcal = 1800, .meals = 1};
+
+	cr_assert_eq(cal_reply_food_log(r, CAL_LANG_ES, an, &d, 100), 1);
+	struct json_object *doc = cal_reply_render(r);
+	const char *text = json_object_get_string(get(doc, "message"));
+	cr_expect_eq(strncmp(text, "🎤 Entendí: \"una manzana\"\nAnotado ✅\n• 1 manzana (182 g): 95 kcal", strlen("🎤 Entendí: \"una manzana\"\nAnotado ✅\n• 1 manzana (182 g): 95 kcal")), 0, "%s", text);
+	json_object_put(doc);
+	cal_reply_free(r);
+	json_object_put(an);
+}
