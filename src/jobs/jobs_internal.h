@@ -76,5 +76,6 @@ cal_err cal_job_media_commit(cal_ctx *ctx, cal_job *job);
 cal_job_step cal_job_lookup_next(cal_ctx *ctx, cal_job *job, cal_api_req *req);
 cal_job_step cal_job_lookup_on_response(cal_ctx *ctx, cal_job *job, cal_err e, const cal_api_resp *resp);
 cal_err cal_job_lookup_commit(cal_ctx *ctx, cal_job *job);
+cal_err cal_job_lookup_failed(cal_ctx *ctx, cal_job *job);
 
 #endif

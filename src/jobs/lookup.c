@@ -215,10 +215,14 @@ cal_job_step cal_job_lookup_on_response(cal_ctx *ctx, cal_job *job, cal_err e, c
 		return CAL_JOB_CALL;
 	}
 	meal = cal_jobs_meal_doc(ctx, job->arena, items, "text", cal_api_provider_name(p), 0.8);
-	st->result = cal_arena_strdup(job->arena, json_object_to_json_string_ext(meal, JSON_C_TO_STRING_PLAIN));
-	json_object_put(meal);
 	json_object_put(items);
 	json_object_put(doc);
+	if (json_object_get_int(json_object_object_get(meal, "matched")) < 1) {
+		json_object_put(meal); /* it knew none of them either: the next provider may */
+		return CAL_JOB_CALL;
+	}
+	st->result = cal_arena_strdup(job->arena, json_object_to_json_string_ext(meal, JSON_C_TO_STRING_PLAIN));
+	json_object_put(meal);
 	return CAL_JOB_DONE;
 }
 
@@ -354,5 +358,30 @@ out:
 	json_object_put(analysis);
 	json_object_put(items);
 	json_object_put(doc);
+	return err;
+}
+
+/* The meal stays logged without the unknown items; the user hears which ones were left out. */
+cal_err cal_job_lookup_failed(cal_ctx *ctx, cal_job *job)
+{
+	struct json_object *names = names_of(job);
+	const char *channel = json_object_get_string(json_object_object_get(job->payload, "channel"));
+	cal_job_user u;
+	cal_reply *r;
+	cal_buf list;
+	cal_err err = cal_jobs_user(ctx, job->arena, job->user_id, &u);
+
+	if (err == CAL_ERR_NOT_FOUND || names == NULL)
+		return CAL_OK;
+	if (err != CAL_OK)
+		return err;
+	cal_buf_init(&list);
+	for (size_t i = 0; i < json_object_array_length(names) && i < MAX_NAMES; i++)
+		cal_buf_printf(&list, "%s%s", i > 0 ? ", " : "", json_object_get_string(json_object_array_get_idx(names, i)));
+	r = cal_reply_new(job->arena, channel != NULL ? channel : u.channel, false);
+	cal_reply_text(r, cal_i18n_printf(job->arena, CAL_MSG_LOOKUP_FAILED, (cal_lang)u.lang, list.data ? list.data : ""));
+	err = cal_jobs_push_reply(ctx, &u, r);
+	cal_reply_free(r);
+	cal_buf_free(&list);
 	return err;
 }

@@ -230,6 +230,9 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_LOOKING_UP] = {"s", {
 		"🔎 No conozco todavía: %s. Lo estoy buscando y te aviso enseguida con el total completo.",
 		"🔎 I don't know these yet: %s. I'm looking them up and will send you the full total shortly."}},
+	[CAL_MSG_LOOKUP_FAILED] = {"s", {
+		"No pude encontrar %s, así que quedó fuera del total. Si me decís qué es (o cuántos gramos), lo anoto.",
+		"I couldn't find %s, so it stays out of the total. Tell me what it is (or how many grams) and I'll log it."}},
 	[CAL_MSG_ALREADY_SUBSCRIBED] = {"", {
 		"Ya tenés Premium activo 💪",
 		"You already have Premium 💪"}},
