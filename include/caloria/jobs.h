@@ -106,7 +106,9 @@ typedef struct cal_job_new {
 /*
  * Adds the job in ctx->db's open transaction when there is one (else on its own). *id (may be NULL): the
  * new job's id, or 0 when unique_key named an existing job. In managed and CGI modes
- * (ctx->jobs_inline) the job is also remembered, so the worker runs it once its response is complete.
+ * (ctx->jobs_inline) the job is also remembered, so the worker runs it once its response is complete; it
+ * becomes due for other runners (cron's `caloria jobs run`) only CAL_JOBS_INLINE_GRACE_MS later, in case
+ * that worker dies first.
  */
 cal_err cal_jobs_enqueue(cal_ctx *ctx, const cal_job_new *job, long long *id);
 
@@ -160,5 +162,6 @@ int cal_jobs_cli_main(cal_ctx *ctx, int argc, char **argv);
 long cal_jobs_backoff_ms(long base_ms, int n, unsigned long long r);
 
 #define CAL_JOBS_BACKOFF_MAX_MS 600000L
+#define CAL_JOBS_INLINE_GRACE_MS 30000L
 
 #endif

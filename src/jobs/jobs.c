@@ -47,9 +47,11 @@ cal_err cal_jobs_enqueue(cal_ctx *ctx, const cal_job_new *j, long long *id)
 		" ON DUPLICATE KEY UPDATE id = id";
 	const char *payload = j->payload != NULL ? json_object_to_json_string_ext(j->payload, JSON_C_TO_STRING_PLAIN)
 						 : "{}";
+	/* A job the worker itself will run after its response is not due for others before the grace. */
+	long delay = ctx->jobs_inline && j->delay_ms < CAL_JOBS_INLINE_GRACE_MS ? CAL_JOBS_INLINE_GRACE_MS : j->delay_ms;
 	cal_dbv p[] = {CAL_DB_STR(j->kind), CAL_DB_STR(j->unique_key),
 		       j->user_id > 0 ? CAL_DB_INT(j->user_id) : CAL_DB_NULL, CAL_DB_STR(payload),
-		       CAL_DB_INT(ctx->conf.jobs_max_attempts), CAL_DB_INT((long long)j->delay_ms * 1000)};
+		       CAL_DB_INT(ctx->conf.jobs_max_attempts), CAL_DB_INT((long long)delay * 1000)};
 	cal_dbresult res = {0};
 	cal_err err;
 

@@ -246,6 +246,35 @@ def authorization_header_reaches_caloria():
 
 
 @test
+def photo_job_runs_in_the_managed_worker_after_its_response():
+    # Managed mode has no job runner: the worker that answered `processing` runs the job itself, then the
+    # result is pushed (the pool's own runner could only take it after a 30 s grace).
+    import chatlib as c
+    import json as _json
+    s = c.sid("apache-photo")
+    h = dict(lib.webhook_headers(), **{"Content-Type": "application/json"})
+    r = lib.post("/webhook/manychat", base=BASE, headers=h, body={"id": s, "quiz": {
+        "gender": "female", "age": 40, "weight": 60, "height": 165, "activity_level": "moderate",
+        "goal": "maintain"}})
+    status(r, 200)
+    r = lib.post("/webhook/manychat", base=BASE, headers=h,
+                 body={"id": s, "image_url": lib.MOCK + "/media/apache.jpg?salt=" + c.RUN_TAG})
+    status(r, 200)
+    eq(dig(r.json(), "caloria.status"), "processing", "answered at once")
+
+    def pushed():
+        for q in lib.mock_requests("manychat"):
+            if str(_json.loads(q.get("body") or "{}").get("subscriber_id")) == s:
+                return q
+        return None
+    lib.wait_for(pushed, 30, "the result pushed")
+    with open(APACHE.path("run", "caloria.log"), encoding="utf-8", errors="replace") as f:
+        ended = [l for l in f if '"msg":"job ended"' in l and '"kind":"media"' in l]
+    ok(ended, "the job ended in the Apache-run worker (its own log)")
+    eq(c.count("food_logs", c.user_where(s)), 1, "logged once")
+
+
+@test
 def htaccess_live_and_version():
     r = lib.wait_for(lambda: (lambda x: x if x.status == 200 else None)(lib.get("/health/live", base=BASE_HTACCESS)),
                      20, "200 from /health/live through .htaccess")
