@@ -1014,8 +1014,10 @@ void cal_api_multi_wait(cal_api_multi *mu, int timeout_ms)
 	int still = 0;
 	long next;
 
-	if (mu->m == NULL)
+	if (mu->m == NULL) {
+		sleep_ms(timeout_ms > 0 ? timeout_ms : 1); /* nothing can run; do not spin */
 		return;
+	}
 	next = restart_waiting(mu);
 	if (mu->done != NULL)
 		timeout_ms = 0;

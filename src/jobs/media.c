@@ -237,12 +237,15 @@ struct json_object *cal_media_json_from_text(const char *text, size_t len)
 		;
 	if (end > start && (o = parse_exact(start, (size_t)(end - start))) != NULL)
 		return o;
-	/* Cut short (MAX_TOKENS): close the items array after the last complete item. */
+	/* Cut short (MAX_TOKENS): close the items array after the last complete item. Only the last few
+	 * closing braces are tried, so a huge answer full of them costs little. */
 	cal_buf_init(&b);
 	o = NULL;
-	for (const char *p = start + len; p > start && o == NULL; p--) {
+	int tries = 0;
+	for (const char *p = start + len; p > start && o == NULL && tries < 16; p--) {
 		if (p[-1] != '}')
 			continue;
+		tries++;
 		cal_buf_reset(&b);
 		cal_buf_append(&b, start, (size_t)(p - start));
 		cal_buf_puts(&b, "]}");
