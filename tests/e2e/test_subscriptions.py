@@ -218,6 +218,20 @@ def test_subscribe_page_creates_one_preapproval_and_redirects():
 
 
 @lib.test
+def test_subscribe_page_speaks_the_users_language():
+    s = sid("page-en")
+    profile_user(s, locale="en_US")
+    path = local_path(subscribe_url(say(s, "subscribe")))
+    r = lib.get(path)
+    status(r, 200, "English page")
+    body = r.body.decode()
+    ok('<html lang="en">' in body and "Continue to MercadoPago" in body, "form in English")
+    r = lib.post(path, body="email=nope", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    status(r, 400, "invalid e-mail")
+    ok("does not look valid" in r.body.decode(), "error in English")
+
+
+@lib.test
 def test_subscribe_page_refuses_forged_and_expired_links():
     s = sid("forge")
     profile_user(s)
