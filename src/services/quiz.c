@@ -565,6 +565,8 @@ static int run_add(struct num_run *r, const struct num_word *e)
 /* "thirty-five" → "thirty five": a hyphen between letters joins words; elsewhere ("-70") it is a sign. */
 static void split_hyphens(char *s)
 {
+	if (s[0] == '\0')
+		return;
 	for (size_t i = 1; s[i] != '\0'; i++)
 		if (s[i] == '-' && s[i - 1] >= 'a' && s[i - 1] <= 'z' && s[i + 1] >= 'a' && s[i + 1] <= 'z')
 			s[i] = ' ';

@@ -1,7 +1,7 @@
 /*
  * libFuzzer driver for the conversation's pure parsers: cal_quiz_fold, the six quiz answer parsers
  * (src/services/quiz.c), the form validator, cal_command_match (src/services/command.c), the locale
- * mapping (src/services/i18n.c) and the energy targets of any profile the parsers accept
+ * mapping and the words of replies (src/services/i18n.c: plurals, items, the first-message language) and the energy targets of any profile the parsers accept
  * (src/services/energy.c). Besides crashes and sanitizer reports it aborts when a parser breaks its
  * contract: a value outside its range, a weight or height with more than one decimal, a fold that is not
  * valid UTF-8, overflows its buffer or is not idempotent, a daily goal outside [1200, 4500].
@@ -103,6 +103,14 @@ static void fuzz_answers(const char *s, cal_profile *p)
 		check(a > CAL_ACTIVITY_NONE && a < CAL_ACTIVITY__MAX);
 	if (cal_quiz_parse_goal(s, &goal) == 0)
 		check(goal > CAL_GOAL_NONE && goal < CAL_GOAL__MAX);
+	if (cal_quiz_parse_timezone(s, &age) == 0)
+		check(age >= -12 * 60 && age <= 14 * 60);
+	if (strlen(s) < 256) {
+		char folded[1024];
+		cal_quiz_fold(s, folded, sizeof folded);
+		if (cal_quiz_words_number(folded, &age) == 0)
+			check(age >= 0 && age <= 999);
+	}
 	for (int step = CAL_QUIZ_GENDER; step <= CAL_QUIZ_GOAL; step++)
 		(void)cal_quiz_apply_answer(p, (cal_quiz_field)step, s);
 }
@@ -135,9 +143,28 @@ static void fuzz_lines(char *s)
 	fuzz_targets(&p);
 }
 
+/* The words replies are made of: plurals and items of any name, and the language guess, never crash. */
+static void fuzz_words(const char *s)
+{
+	cal_arena a;
+	cal_lang lang;
+
+	if (strlen(s) > 1000)
+		return;
+	cal_arena_init(&a, 0);
+	for (int l = 0; l < CAL_LANG__MAX; l++) {
+		const char *pl = cal_i18n_plural(&a, (cal_lang)l, s);
+		check(pl != NULL && strlen(pl) <= 2 * strlen(s) + 16);
+		check(cal_i18n_item(&a, (cal_lang)l, s, 2.5, s, 120.0, true) != NULL);
+	}
+	if (cal_i18n_guess_lang(s, &lang) == 0)
+		check(lang == CAL_LANG_ES || lang == CAL_LANG_EN);
+	cal_arena_free(&a);
+}
+
 static void fuzz_command(char *s)
 {
-	cal_command_arg arg = {CAL_LANG_ES, 0};
+	cal_command_arg arg = {.lang = CAL_LANG_ES};
 	cal_lang lang = CAL_LANG_ES;
 	char *nl = strchr(s, '\n');
 	cal_command c;
@@ -148,6 +175,11 @@ static void fuzz_command(char *s)
 	check(c >= CAL_CMD_NONE && c < CAL_CMD__MAX);
 	if ((c == CAL_CMD_CONFIRM || c == CAL_CMD_CANCEL))
 		check(arg.analysis_id > 0);
+	c = cal_command_match_arg(s, NULL, &arg);
+	if (c == CAL_CMD_DELETE)
+		check(arg.number >= 1 && arg.number <= 99);
+	if (c == CAL_CMD_SMALL_TALK)
+		check(arg.small <= CAL_SMALL_BYE);
 	if (nl != NULL) {
 		*nl = '\0';
 		c = cal_command_match_arg(nl + 1, s, &arg);
@@ -201,6 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_answers(s, &p);
 	fuzz_targets(&p);
 	fuzz_command(s);
+	fuzz_words(s);
 	fuzz_form(s, strlen(s));
 	fuzz_lines(s);
 
