@@ -657,13 +657,14 @@ int cal_quiz_words_number(const char *folded, int *out)
 
 	char in[FOLD_BUF];
 
-	if (folded == NULL || strlen(folded) > ANSWER_MAX)
+	/* words only: "35" is a number, but not one written in words */
+	if (folded == NULL || strlen(folded) > ANSWER_MAX || strpbrk(folded, "abcdefghijklmnopqrstuvwxyz") == NULL)
 		return -1;
 	memcpy(in, folded, strlen(folded) + 1);
 	split_hyphens(in);
 	if (words_to_digits(in, buf, sizeof buf) < 0)
 		return -1;
-	if (read_num(&p, &d, 0) < 0 || *p != '\0')
+	if (read_num(&p, &d, 0) < 0 || *p != '\0' || d.mant > 999)
 		return -1;
 	*out = (int)d.mant;
 	return 0;

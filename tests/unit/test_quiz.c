@@ -540,6 +540,7 @@ Test(quiz, numbers_in_words)
 		{"doscientos", 200}, {"quinientos cinco", 505}, {"thirty-five", 35}, {"one hundred", 100},
 		{"one hundred and seventy", 170}, {"a", -1}, {"", -1}, {"treinta y", -1}, {"y cinco", -1},
 		{"cinco treinta", -1}, {"quince cinco", -1}, {"diez diez", -1}, {"treinta kilos", -1},
+		{"35", -1}, {"5454", -1}, {"treinta 5454", -1},
 	};
 
 	for (size_t i = 0; i < N(cases); i++) {
