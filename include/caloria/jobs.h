@@ -77,6 +77,8 @@ typedef struct cal_job {
 	int calls;                    /* calls made so far in this attempt */
 	long retry_after_s;           /* with CAL_JOB_RETRY: wait at least this long */
 	const char *error;            /* short reason, no secrets: last_error and the log line */
+	const char *metric;           /* set by commit(): a business counter (metrics.h) the runner adds 1 to
+				       * once the commit has succeeded, e.g. "food_logs_image" */
 } cal_job;
 
 typedef struct cal_job_kind {

@@ -15,6 +15,7 @@
 #include "caloria/i18n.h"
 #include "caloria/jobs.h"
 #include "caloria/log.h"
+#include "caloria/metrics.h"
 #include "caloria/reply.h"
 
 #include "jobs_internal.h"
@@ -286,6 +287,8 @@ cal_err cal_jobs_finish(cal_ctx *ctx, cal_job *job, const char *runner)
 		cal_warn("app", "job %lld finished after its claim was lost; its results were rolled back", job->id);
 	else if (err == CAL_OK)
 		log_end(job, "done", NULL);
+	if (err == CAL_OK && job->metric != NULL && ctx->shm != NULL)
+		cal_metrics_business(ctx->shm, job->metric, 1);
 	return err;
 }
 

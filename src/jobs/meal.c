@@ -288,6 +288,7 @@ cal_err cal_jobs_meal_commit(cal_ctx *ctx, cal_job *job, const cal_jobs_meal_in 
 						  &logged);
 		if (err != CAL_OK)
 			goto out;
+		job->metric = strcmp(in->source, "audio") == 0 ? "food_logs_audio" : "food_logs_image";
 		cal_jobs_meal_render(r, a, (cal_lang)u.lang, doc, &day, u.protein_target_g);
 	} else {
 		if (in->transcript != NULL)

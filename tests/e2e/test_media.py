@@ -89,11 +89,19 @@ def gemini_calls():
     return [r for r in lib.mock_requests("gemini") if ":generateContent" in r["path"]]
 
 
+def food_logs_metric(source):
+    for line in lib.get("/metrics").body.decode().splitlines():
+        if line.startswith('caloria_food_logs_total{source="%s"}' % source):
+            return float(line.split()[-1])
+    return 0.0
+
+
 @test
 def photo_logged_with_table_numbers():
     lib.mock_reset()
     s = c.sid("photo")
     c.profile_user(s)
+    images = food_logs_metric("image")
     t0 = time.time()
     doc = send(s, image_url=fresh("plate.jpg"))
     ok("📷" in doc["message"], "says it is analysing the photo: %r" % doc["message"])
@@ -118,6 +126,7 @@ def photo_logged_with_table_numbers():
     eq(call["headers"].get("x-goog-api-key"), "mock-gemini-key", "key in a header")
     ok("key=" not in call["query"], "never in the URL")
     ok(time.time() - t0 < 20, "pushed within seconds")
+    ok(food_logs_metric("image") >= images + 1, "counted in caloria_food_logs_total{source=\"image\"}")
 
 
 @test
@@ -253,9 +262,11 @@ def voice_note_logged_with_transcript():
     lib.mock_reset()
     s = c.sid("voice")
     c.profile_user(s)
+    audio = food_logs_metric("audio")
     send(s, audio_url=fresh("voice.ogg"))
     push = wait_push(s)[0]
     ok('"una manzana"' in texts(push), "transcript echoed: %r" % texts(push))
+    ok(food_logs_metric("audio") >= audio + 1, "counted as an audio food log")
     rows = logs(s)
     eq(rows[0][1], "audio", "source audio")
     eq(json.loads(rows[0][4])[0]["name"].lower()[:7], "manzana", "parsed by the text parser")
