@@ -338,6 +338,23 @@ def lookup_that_finds_nothing_says_so():
 
 
 @test
+def hung_and_oversized_provider_answers_are_survived():
+    # Gemini hangs (cut by http_client.timeout_ms), Spoonacular answers a body over the response cap: the
+    # first attempt fails for a passing reason, the job is retried and the next attempt is logged.
+    lib.mock_reset()
+    s = c.sid("hang")
+    c.profile_user(s)
+    lib.mock_script("gemini", fail="hang", times=1)
+    lib.mock_script("spoonacular", path="/food/images/analyze", text="x" * (5 << 20), times=1)
+    send(s, image_url=fresh("hang.jpg"))
+    rows = wait_jobs_end(s, 60)
+    eq(rows[0][1], "done", "logged in the end")
+    eq(int(rows[0][2]), 2, "on the second attempt")
+    eq(logs(s)[0][6], "gemini", "by Gemini once it answered")
+    wait_push(s)
+
+
+@test
 def bad_media_fail_with_a_friendly_push():
     lib.mock_reset()
     s = c.sid("badmedia")
