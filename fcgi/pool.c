@@ -44,6 +44,7 @@
 #define BACKOFF_MAX_MS 10000
 #define STOP_TIMEOUT_MS 30000 /* in-flight requests get this long after SIGTERM before SIGKILL */
 #define FORK_RETRY_MS 1000
+#define RUNNER_NICE 5         /* the job runner's niceness above the workers' */
 
 /* Set by the signal handlers, read by the main loop (see the file comment): the only process globals. */
 static volatile sig_atomic_t got_chld, got_hup, got_stop;
@@ -580,6 +581,10 @@ static void runner_main(pool *p)
 	/* Its own name in ps and /proc, so operators (and tests) tell it from the workers. */
 	(void)prctl(PR_SET_NAME, "caloria-jobs");
 #endif
+	/* Background work yields the CPU to the workers answering chats (SPEC §15 provider isolation). */
+	errno = 0;
+	if (nice(RUNNER_NICE) == -1 && errno != 0)
+		cal_warn("app", "job runner keeps its priority: %s", strerror(errno));
 	close(p->listen_fd);
 	child_setup(p);
 	exit(cal_front_jobs(config_path));
