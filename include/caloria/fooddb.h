@@ -104,8 +104,9 @@ size_t cal_fooddb_max_alias_words(const cal_fooddb *db);
  * *cp receives the decoded code point (0xFFFD when invalid) so callers can recognise ½ ¼ ¾.
  */
 int cal_fooddb_fold_next(const char **p, const char *end, unsigned *cp);
-/* True when the character cp (just read, with next pointing after it) is an apostrophe inside a word
- * ("mcdonald's", "tso's"): folding drops it, so "domino's" and "dominos" are one word. before is the
+/* True when the character cp (just read, with next pointing after it) is an apostrophe or an ampersand
+ * inside a word ("mcdonald's", "tso's", "m&ms"): folding drops it, so "domino's" and "dominos" are one
+ * word and "m&ms" is not split at the '&'. before is the
  * number of word characters already read. */
 bool cal_fooddb_inner_apostrophe(unsigned cp, size_t before, const char *next, const char *end);
 /* Folds a whole string: letters and digits kept, everything else one space, trimmed. Returns the length

@@ -47,6 +47,10 @@ double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, boo
  */
 double cal_portion_topping(const cal_food_alias *carrier, const cal_food_alias *topping);
 
+/* Cooked grams per raw gram for a cooked meat row weighed in ounces or pounds ("an 8 oz sirloin", "1 lb
+ * of ground beef": US menus and packages give the raw weight); 1 for everything else. */
+double cal_portion_raw_yield(const cal_food_alias *a);
+
 /* Grams of a whole one when a's portion is a slice of something counted whole ("media pizza", "2 pizzas":
  * SR24's "1 pizza"/"1 pie" measure, else eight slices of a pizza); 0 when a is not such a food. */
 double cal_portion_whole(const cal_food_alias *a);

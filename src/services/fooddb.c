@@ -172,7 +172,7 @@ int cal_fooddb_fold_next(const char **p, const char *end, unsigned *cp)
 bool cal_fooddb_inner_apostrophe(unsigned cp, size_t before, const char *next, const char *end)
 {
 	unsigned ncp;
-	if ((cp != '\'' && cp != 0x2019) || before == 0 || next >= end)
+	if ((cp != '\'' && cp != 0x2019 && cp != '&') || before == 0 || next >= end)
 		return false;
 	int c = cal_fooddb_fold_next(&next, end, &ncp);
 	return c >= 'a' && c <= 'z';

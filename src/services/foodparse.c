@@ -60,6 +60,7 @@
 #define MAX_CONTENT_WORD 31   /* longer "words" are noise, not food */
 #define FILLING_MAX_RATIO 1.5 /* "X de Y": Y is X's filling unless Y's portion has 1.5× X's kcal */
 #define CONF_GUESS 0.45       /* below the 0.5 threshold: the reply asks */
+#define CONF_WIDE 0.6         /* default portion of a food eaten in widely varying amounts */
 #define PLURAL_COUNT 2        /* "tacos" without a number: two */
 #define SMALL_UNIT_G 40.0     /* below this one unit is a berry or a cookie: a plural is a cup of them */
 
@@ -140,6 +141,7 @@ static const word_unit units[] = {
 	{ "bags", CAL_U_PACKAGE, false }, { "bolsa", CAL_U_PACKAGE, true }, { "bolsas", CAL_U_PACKAGE, false },
 	{ "bolsita", CAL_U_PACKAGE, true }, { "paquete", CAL_U_PACKAGE, true }, { "paquetes", CAL_U_PACKAGE, false },
 	{ "paquetito", CAL_U_PACKAGE, true }, { "package", CAL_U_PACKAGE, true }, { "packet", CAL_U_PACKAGE, true },
+	{ "pack", CAL_U_PACKAGE, true }, { "packs", CAL_U_PACKAGE, false },
 	{ "sobre", CAL_U_PACKAGE, true }, { "sobres", CAL_U_PACKAGE, false }, { "scoop", CAL_U_SCOOP, true },
 	{ "scoops", CAL_U_SCOOP, false }, { "bocha", CAL_U_SCOOP, true }, { "bochas", CAL_U_SCOOP, false },
 	{ "bola", CAL_U_SCOOP, true }, { "bolas", CAL_U_SCOOP, false }, { "orden", CAL_U_SERVING, true },
@@ -230,6 +232,9 @@ static const char *const stopwords[] = {
 	"como", "unos", "on", "side", "top", "plate", "sobre", "encima", "arriba", "lado", "acompanado",
 	"acompanada", "acompanamiento", "guarnicion", "served", "topped", "tiny", "los", "mine", "lunchtime",
 	"cafeteria", "restaurant", "restaurante", "bar", "casa", "home", "trabajo", "work", "oficina",
+	/* chain names said around a dish ("a wendy's jr cheeseburger", "papas del mc") */
+	"wendys", "mcdonalds", "mcdonald", "mcd", "mc", "starbucks", "subway", "bk", "chipotle", "kfc",
+	"popeyes", "arbys", "sonic", "dunkin", "tim", "hortons", "from",
 };
 
 /* Cooking and style words that describe a food without changing what it is ("pollo al horno"). */
@@ -252,7 +257,8 @@ static const char *const descriptors[] = {
 	"done", "punto", "jugoso", "jugosa", "cocinado", "cocinada", "vuelta", "vuelta", "preparado",
 	"preparada", "instant", "instantaneo", "instantanea", "descremado", "descremada", "entera",
 	"skim", "lowfat", "nonfat", "sweetened", "unsweetened", "endulzado", "endulzada", "edulcorante",
-	"stevia", "sacarina", "splenda", "ketchup", "mostaza", "mustard", "mayo",
+	"stevia", "sacarina", "splenda", "ketchup", "mostaza", "mustard", "mayo", "fillet", "filet", "filete",
+	"instant", "instantaneo", "breast", "pechuga", "loaded", "supreme", "deluxe", "especial",
 };
 
 static bool word_is(const tok *t, const char *w)
@@ -279,7 +285,7 @@ static bool is_content(const tok *t)
 		if (t->w[i] < 'a' || t->w[i] > 'z')
 			return false;
 	}
-	if (word_in(t, stopwords, NELEM(stopwords)))
+	if (word_in(t, stopwords, NELEM(stopwords)) || word_in(t, descriptors, NELEM(descriptors)))
 		return false;
 	for (size_t i = 0; i < NELEM(numbers); i++) {
 		if (word_is(t, numbers[i].w))
@@ -528,7 +534,8 @@ enum {
 	X_FILLING = 1u << 2,   /* "X de Y" read as X with Y inside */
 	X_TOPPING = 1u << 3,   /* portion of a topping ("tostada con palta") */
 	X_ARTICLE = 1u << 4,   /* the quantity was only an article ("una leche") */
-	X_PLURAL = 1u << 5     /* named in the plural without a number ("tacos", "frutillas") */
+	X_PLURAL = 1u << 5,    /* named in the plural without a number ("tacos", "frutillas") */
+	X_SIDE = 1u << 6       /* a condiment added with "con"/"with" to a dish, its amount unsaid */
 };
 
 typedef struct pending {
@@ -556,6 +563,7 @@ typedef struct parser {
 	cal_food_analysis *out;
 	size_t cap_items;
 	itemx *xs;               /* parallel to out->items */
+	bool dangling;           /* a quantity found no food ("… for two, I ate half"): the meal is a guess */
 } parser;
 
 static bool typo_candidate(const tok *t)
@@ -627,7 +635,8 @@ static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const 
 				     memcmp(t->var[vi], t->w, t->varlen[vi]) == 0;
 				pl_first = k == 0 ? pl : pl_first;
 				pl_last = pl;
-				linked = linked || word_is(t, "de") || word_is(t, "con") || word_is(t, "of");
+				linked = linked || word_is(t, "de") || word_is(t, "con") || word_is(t, "of") ||
+					 word_is(t, "and") || word_is(t, "y") || word_is(t, "with");
 				if (n + t->varlen[vi] + 2 > sizeof cand) {
 					fits = false;
 					break;
@@ -943,6 +952,15 @@ static bool is_milk(const cal_food_alias *a)
 	return strncmp(a->food->description, "Milk", 4) == 0;
 }
 
+/* Sauces, spreads, cheese, cream: what "con"/"with" adds on top of a dish in amounts nobody states. */
+static bool condiment(const cal_food_alias *a)
+{
+	cal_food_class c = cal_portion_class(a->food);
+	return c == CAL_CLS_FAT || c == CAL_CLS_SWEET_SPREAD || c == CAL_CLS_CHEESE ||
+	       strncmp(a->food->description, "Sauce", 5) == 0 || strncmp(a->food->description, "Salad dressing", 14) == 0 ||
+	       strncmp(a->food->description, "Syrup", 5) == 0;
+}
+
 static bool one_word(const cal_food_alias *a)
 {
 	return strchr(a->name, ' ') == NULL;
@@ -1016,6 +1034,8 @@ static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias
 		if (g > 0) {
 			ps->xs[k].flags |= X_TOPPING;
 			ps->xs[k].topping_g = g;
+		} else if (carrier != SIZE_MAX && condiment(a)) {
+			ps->xs[k].flags |= X_SIDE;
 		}
 		s->last = k;
 	}
@@ -1090,10 +1110,23 @@ static size_t read_amount(parser *ps, seg *s, size_t i, size_t end)
 		return i + 1;
 	}
 	size_t q = free_slot ? parse_qty(ps, i, end, &qty, &article) : 0;
+	if (q > 0 && article && s->after_food && q == 1) {
+		/* "merluza a la plancha": after a food an article starts no new one unless a food follows */
+		size_t j = i + 1;
+		while (j < end && (word_in(&ps->toks[j], fillers, NELEM(fillers)) || size_at(&ps->toks[j], &(cal_size){ 0 })))
+			j++;
+		if (j >= end || (match_plain(ps, j, end, &a) == 0 && parse_unit(ps, j, end, false, &u) == 0))
+			return i;
+	}
 	if (q > 0) {
 		pending pq = { .has_qty = true, .qty = qty, .unit = CAL_U_NONE, .article = article, .start = i,
 			       .size = s->pq.size };
 		size_t j = i + q;
+		cal_size sz;
+		while (j < end && size_at(&ps->toks[j], &sz) && parse_unit(ps, j + 1, end, false, &u) > 0) {
+			pq.size = sz; /* "a small bag of chips" */
+			j++;
+		}
 		size_t ul = parse_unit(ps, j, end, false, &u);
 		if (ul > 0 && !(item_ends(ps, j + ul, end) && match_plain(ps, j, end, &a) > 0)) {
 			pq.unit = u; /* … but "una caña" alone is the drink the unit is named after */
@@ -1142,7 +1175,7 @@ static void other_word(parser *ps, seg *s, size_t i)
 		return;
 	}
 	if (s->last != SIZE_MAX && is_content(t) && !word_in(t, descriptors, NELEM(descriptors)) &&
-	    !cal_fooddb_has_word(ps->db, t->w, t->wlen))
+	    (var_count(ps, i) == 0 || t->typo))
 		ps->xs[s->last].flags |= X_EXTRA;
 }
 
@@ -1219,6 +1252,8 @@ static size_t read_segment(parser *ps, size_t i, size_t end, size_t carry)
 		other_word(ps, &s, i);
 		i++;
 	}
+	if (s.pq.has_qty && !s.pq.article && !s.r.open)
+		ps->dangling = true;
 	flush_run(ps, &s.r);
 	return s.last != SIZE_MAX ? s.last : SIZE_MAX;
 }
@@ -1252,23 +1287,6 @@ static bool weighed_unit(cal_unit u)
 	       u == CAL_U_CUP || u == CAL_U_TBSP || u == CAL_U_TSP || u == CAL_U_FLOZ || u == CAL_U_CUARTO;
 }
 
-/* Confidence of one matched item (see the file comment). */
-static double item_confidence(const itemx *x, cal_unit u, bool approx)
-{
-	double c;
-	if (weighed_unit(u))
-		c = 1.0;
-	else if ((x->pq.has_qty && !x->pq.article) || u != CAL_U_NONE || (x->flags & X_TOPPING))
-		c = 0.95;
-	else
-		c = cal_portion_default_is_wide(x->a) ? CONF_GUESS : 0.85;
-	if (approx && c > 0.6)
-		c = 0.6;
-	if ((x->flags & (X_TYPO | X_EXTRA | X_PLURAL)) && c > CONF_GUESS)
-		c = CONF_GUESS;
-	return c;
-}
-
 /* A food whose default portion is one countable thing (a taco, an empanada), not a serving of it. */
 static bool counted(const cal_food_alias *a)
 {
@@ -1281,6 +1299,27 @@ static bool counted(const cal_food_alias *a)
 			return false;
 	}
 	return true;
+}
+
+/* Confidence of one matched item (see the file comment). */
+static double item_confidence(const itemx *x, cal_unit u, bool approx)
+{
+	double c;
+	if (weighed_unit(u))
+		c = 1.0;
+	else if ((x->pq.has_qty && !x->pq.article) || u != CAL_U_NONE || (x->flags & X_TOPPING))
+		c = 0.95;
+	else
+		c = cal_portion_default_is_wide(x->a) ? CONF_WIDE : 0.85;
+	if ((x->flags & X_SIDE) && c > CONF_GUESS)
+		c = CONF_GUESS; /* how much syrup, sour cream, cheese on top: a guess */
+	if (approx && c > 0.6)
+		c = 0.6;
+	if ((x->flags & (X_TYPO | X_EXTRA)) && c > CONF_GUESS)
+		c = CONF_GUESS;
+	if ((x->flags & X_PLURAL) && counted(x->a) && c > CONF_GUESS)
+		c = CONF_GUESS;
+	return c;
 }
 
 static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum)
@@ -1301,6 +1340,8 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 		qty = a->portion_g < SMALL_UNIT_G && cup > 0 ? cup / per : PLURAL_COUNT;
 	} else if (u == CAL_U_NONE && x->pq.has_qty && !x->pq.article && (whole = cal_portion_whole(a)) > 0) {
 		per = whole; /* "media pizza", "2 pizzas": whole ones */
+	} else if (u == CAL_U_OZ || u == CAL_U_LB) {
+		per *= cal_portion_raw_yield(a); /* "an 8 oz sirloin": menus and packages state raw weight */
 	}
 	it->name = a->display;
 	it->ref = a->ref;
@@ -1334,14 +1375,19 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 static void finish(parser *ps)
 {
 	double conf_sum = 0, weight = 0;
-	bool missing = false;
+	bool missing = false, side = false;
 	for (size_t k = 0; k < ps->out->nitems; k++) {
 		finish_item(ps, k, &conf_sum, &weight);
 		missing = missing || !ps->out->items[k].matched;
+		side = side || (ps->xs[k].flags & X_SIDE);
 	}
 	double c = weight > 0 ? conf_sum / weight : 0;
-	if (missing && c > CONF_GUESS - 0.05)
+	/* an unmatched item or a stray quantity: part of the meal is unknown; an unsaid amount of sauce or
+	 * cheese on a dish: the total is a guess */
+	if ((missing || ps->dangling) && c > CONF_GUESS - 0.05)
 		c = CONF_GUESS - 0.05;
+	if (side && c > CONF_GUESS)
+		c = CONF_GUESS;
 	ps->out->confidence = ps->out->nmatched == 0 ? 0 : round(c * 100.0) / 100.0;
 }
 

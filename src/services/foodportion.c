@@ -32,6 +32,7 @@
 #define FAT_TOPPING_G 14.0
 #define GRAIN_PLATE_G 250.0
 #define SMALL_FACTOR 0.75
+#define COOKED_YIELD 0.75 /* SR24 yields of broiled or roasted meat from raw: 0.70-0.80 */
 #define LARGE_FACTOR (4.0 / 3.0)
 
 static const char *const unit_names[CAL_U__MAX] = {
@@ -94,7 +95,7 @@ static cal_food_class sweets_class(const char *d)
 static cal_food_class baked_class(const char *d)
 {
 	static const char *const sweet[] = { "Cake", "Cookie", "Pie", "Doughnut", "Danish", "Pastr", "Brownie",
-					     "Cheesecake", "Sweet rolls", "Croissant", "Toaster", "Puff" };
+					     "Cheesecake", "Sweet rolls", "Toaster", "Puff" };
 	return starts_any(d, sweet, NELEM(sweet)) ? CAL_CLS_SWEET : CAL_CLS_BREAD;
 }
 
@@ -105,6 +106,10 @@ cal_food_class cal_portion_class(const cal_food *f)
 
 	if (f->flags & CAL_FOOD_ALCOHOLIC)
 		return CAL_CLS_ALCOHOL;
+	if (g == 1 && dairy_class(d) != CAL_CLS_OTHER)
+		return dairy_class(d); /* yogurt has a "fl oz" measure but is no drink */
+	if (strstr(d, "arepa") != NULL || starts(d, "Tortillas"))
+		return CAL_CLS_BREAD;
 	if (g == 6 || starts(d, "Soup"))
 		return CAL_CLS_SOUP;
 	if (f->flags & CAL_FOOD_LIQUID)
@@ -282,8 +287,9 @@ double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, boo
 		return (a->food->flags & CAL_FOOD_LIQUID) ? volume_grams(a, CAL_U_FLOZ, approx) : 28.3495;
 	case CAL_U_SLICE:
 		return (g = measure_grams(a->food, slice, 1)) > 0 ? g : a->portion_g;
-	case CAL_U_PACKAGE:
-		return (g = measure_grams(a->food, package, NELEM(package))) > 0 ? g : a->portion_g;
+	case CAL_U_PACKAGE: /* a single-serve bag, not SR24's family-size one */
+		g = measure_grams(a->food, package, NELEM(package));
+		return g > 0 && g <= 3 * a->portion_g ? g : a->portion_g;
 	case CAL_U_SCOOP: /* an ice-cream scoop or "bocha" is about half a cup */
 		if ((g = measure_grams(a->food, scoop, 1)) > 0)
 			return g;
@@ -339,6 +345,14 @@ double cal_portion_topping(const cal_food_alias *carrier, const cal_food_alias *
 	if (cap <= 0)
 		return 0;
 	return topping->portion_g < cap ? topping->portion_g : cap;
+}
+
+double cal_portion_raw_yield(const cal_food_alias *a)
+{
+	const cal_food *f = a->food;
+	int g = f->ndb_id[0] ? (f->ndb_id[0] - '0') * 10 + (f->ndb_id[1] - '0') : -1;
+	bool meat = g == 10 || g == 13 || g == 17 || g == 23; /* red meat; poultry is weighed as eaten */
+	return meat && strstr(f->description, "cooked") != NULL ? COOKED_YIELD : 1.0;
 }
 
 double cal_portion_whole(const cal_food_alias *a)
