@@ -1379,11 +1379,11 @@ static void finish(parser *ps)
 	for (size_t k = 0; k < ps->out->nitems; k++) {
 		finish_item(ps, k, &conf_sum, &weight);
 		missing = missing || !ps->out->items[k].matched;
-		side = side || (ps->xs[k].flags & X_SIDE);
+		side = side || (ps->xs[k].flags & (X_SIDE | X_TYPO)) != 0;
 	}
 	double c = weight > 0 ? conf_sum / weight : 0;
-	/* an unmatched item or a stray quantity: part of the meal is unknown; an unsaid amount of sauce or
-	 * cheese on a dish: the total is a guess */
+	/* an unmatched item or a stray quantity: part of the meal is unknown; a typo read as a food, or an
+	 * unsaid amount of sauce or cheese on a dish: the total is a guess */
 	if ((missing || ps->dangling) && c > CONF_GUESS - 0.05)
 		c = CONF_GUESS - 0.05;
 	if (side && c > CONF_GUESS)

@@ -611,6 +611,136 @@ Test(foodparse, spec_examples_data, .fini = teardown)
 	}
 }
 
+/* ---- how people type meals: one case per pattern, on the shipped tables -------------------------- */
+
+typedef struct pattern {
+	const char *text;
+	size_t n;             /* items */
+	const char *ref[3];   /* alias target of each item, in order */
+	double grams[3];      /* grams of each item (±0.5 g) */
+	int guess;            /* 1: confidence must be < 0.5 (the reply asks); 0: ≥ 0.5 */
+	const char *assumed;  /* what the first item must say it assumed, or NULL */
+} pattern;
+
+static const pattern patterns[] = {
+	/* 1. amounts anywhere in the item, both languages */
+	{ "queso 50 g", 1, { "ndb:01009" }, { 50 }, 0, NULL },
+	{ "una leche de 250 ml", 1, { "ndb:01077" }, { 254.2 }, 0, NULL },        /* SR24 1 cup = 244 g per 240 ml */
+	{ "coffee 2 cups", 1, { "ndb:14209" }, { 474 }, 0, NULL },
+	{ "pollo grillado 180g", 1, { "ndb:05064" }, { 180 }, 0, NULL },
+	{ "lomo 220g a la plancha", 1, { "ndb:13440" }, { 220 }, 0, NULL },
+	{ "huevos x2", 1, { "ndb:01123" }, { 100 }, 0, NULL },
+	{ "pizza de muzzarella, 2 porciones", 1, { "ndb:21299" }, { 214 }, 0, NULL },
+	{ "a 16 oz steak", 1, { "ndb:13445" }, { 340.2 }, 0, NULL },            /* menu weight is raw: × 0.75 */
+	{ "chicken breast 6 oz", 1, { "ndb:05064" }, { 170.1 }, 0, NULL },      /* poultry: as eaten */
+	/* 2. the longest phrase is the dish; fillings inside it; toppings a spread's worth; milk not twice */
+	{ "empanada de humita", 1, { "recipe:empanada_de_humita" }, { 90 }, 0, NULL },
+	{ "omelette with cheese", 1, { "recipe:omelette_de_queso" }, { 150 }, 0, NULL },
+	{ "sandwich de miga de jamón y queso", 1, { "recipe:sandwich_de_miga_jyq" }, { 60 }, 0, NULL },
+	{ "empanada de carne y queso", 2, { "ndb:36403", "ndb:01009" }, { 89, 28 }, 0, NULL },
+	{ "helado de chocolate", 1, { "ndb:19270" }, { 66 }, 0, NULL },
+	{ "tostada con palta", 2, { "ndb:18070", "ndb:09037" }, { 22, 30 }, 0, NULL },
+	{ "peanut butter toast", 2, { "ndb:16098", "ndb:18070" }, { 16, 22 }, 0, NULL },
+	{ "licuado de frutilla con leche", 1, { "recipe:licuado_de_frutilla" }, { 408 }, 0, NULL },
+	/* 3. portions by class and container, size words, regional measures */
+	{ "un plato de fideos con tuco", 1, { "recipe:fideos_con_tuco" }, { 375 }, 0, NULL },
+	{ "un plato de sopa", 1, { "ndb:06472" }, { 361.5 }, 0, NULL },          /* 1.5 SR24 cups */
+	{ "una porción de pizza", 1, { "ndb:21299" }, { 107 }, 0, NULL },
+	{ "media pizza", 1, { "ndb:21299" }, { 426.5 }, 0, NULL },              /* half of SR24 "1 pizza" */
+	{ "medio pollo", 1, { "ndb:05009" }, { 299 }, 0, NULL },
+	{ "una caña", 1, { "ndb:14003" }, { 200.8 }, 0, NULL },
+	{ "una caña de cerveza", 1, { "ndb:14003" }, { 198 }, 0, NULL },         /* 200 ml */
+	{ "a glass of wine", 1, { "ndb:14084" }, { 148 }, 0, NULL },            /* SR24 5 fl oz */
+	{ "a glass of milk", 1, { "ndb:01077" }, { 244 }, 0, NULL },            /* SR24 1 cup */
+	{ "a 12 oz can of coke", 1, { "ndb:14400" }, { 368.4 }, 0, NULL },      /* fluid ounces of a drink */
+	{ "medium fries", 1, { "ndb:21138" }, { 134 }, 0, NULL },               /* SR24 "1 medium" */
+	{ "medio kilo de helado", 1, { "ndb:19095" }, { 500 }, 0, NULL },
+	{ "un cuarto de helado", 1, { "ndb:19095" }, { 250 }, 0, NULL },
+	{ "a small bag of chips", 1, { "ndb:19411" }, { 28.4 }, 0, NULL },
+	/* 4. vocabulary: regional dishes, chains, modifiers */
+	{ "yogur griego", 1, { "ndb:01116" }, { 170 }, 0, NULL },
+	{ "pan integral", 1, { "ndb:18075" }, { 28 }, 0, NULL },
+	{ "a bag of m&ms", 1, { "ndb:19141" }, { 48 }, 0, NULL },
+	{ "3 slices of domino's pepperoni pizza", 1, { "ndb:21280" }, { 339 }, 0, NULL },
+	/* 5. typos: tolerated, said, and the meal is a guess */
+	{ "milaneza con pure", 2, { "recipe:milanesa", "ndb:11371" }, { 150, 210 }, 1, "milaneza → milanesa" },
+	{ "bananna", 1, { "ndb:09040" }, { 118 }, 1, "bananna → banana" },
+	{ "yougurt", 1, { "ndb:01116" }, { 170 }, 1, "yougurt → yogurt" },
+	{ "pam", 0, { NULL }, { 0 }, 1, NULL },                                    /* short words: never */
+	/* 6. generic words to generic foods; a brand after an article is no size word */
+	{ "un yogur", 1, { "ndb:01116" }, { 170 }, 0, NULL },
+	{ "una tarta", 1, { "recipe:tarta_salada" }, { 150 }, 0, NULL },
+	{ "tarta de manzana", 1, { "ndb:18301" }, { 125 }, 0, NULL },
+	{ "a big mac and medium fries", 2, { "ndb:21237", "ndb:21138" }, { 219, 134 }, 0, NULL },
+	{ "un cuarto de libra con queso", 1, { "ndb:21235" }, { 199 }, 0, NULL },
+	{ "galletitas oreo", 1, { "ndb:18166" }, { 11.5 }, 0, NULL },
+	{ "café sin azúcar", 1, { "ndb:14209" }, { 178 }, 0, NULL },
+	/* 7. guesses say so */
+	{ "tacos", 1, { "recipe:taco_al_pastor" }, { 194 }, 1, NULL },             /* a plural: two */
+	{ "flan con dulce de leche", 2, { "recipe:flan", "ndb:01225" }, { 120, 19 }, 1, NULL },
+	{ "1 lb of ground beef for two, I ate half", 1, { "ndb:23575" }, { 340.2 }, 1, NULL },
+	{ "2 huevos y 3 xyzzys", 2, { "ndb:01123", NULL }, { 100, 0 }, 1, NULL },
+	{ "arroz", 1, { "ndb:20045" }, { 158 }, 0, NULL },                         /* a default plate: 0.6 */
+};
+
+Test(foodparse, patterns_data, .fini = teardown)
+{
+	if (!setup_data()) {
+		cal_arena_init(&arena, 0);
+		cr_skip_test("data/aliases.csv not there yet");
+		return;
+	}
+	for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++) {
+		const pattern *p = &patterns[i];
+		cal_food_analysis a;
+		cal_arena_reset(&arena);
+		cr_assert_eq(cal_foodparse_analyze(db, p->text, &arena, &a), CAL_OK);
+		size_t matched = 0;
+		for (size_t k = 0; k < a.nitems; k++)
+			matched += a.items[k].matched;
+		if (p->n == 0) {
+			cr_expect_eq(matched, 0, "\"%s\": nothing may match", p->text);
+			continue;
+		}
+		cr_expect_eq(a.nitems, p->n, "\"%s\": %zu items, want %zu", p->text, a.nitems, p->n);
+		for (size_t k = 0; k < p->n && k < a.nitems; k++) {
+			const cal_food_item *it = &a.items[k];
+			if (p->ref[k] == NULL) {
+				cr_expect(!it->matched, "\"%s\" item %zu must be unmatched", p->text, k);
+				continue;
+			}
+			cr_expect(it->matched && it->ref != NULL && strcmp(it->ref, p->ref[k]) == 0,
+				  "\"%s\" item %zu: %s, want %s", p->text, k, it->ref ? it->ref : "(none)", p->ref[k]);
+			cr_expect(fabs(it->grams - p->grams[k]) <= 0.5, "\"%s\" item %zu (%s): %.1f g, want %.1f g", p->text,
+				  k, it->name, it->grams, p->grams[k]);
+		}
+		if (p->guess)
+			cr_expect(a.confidence < 0.5, "\"%s\": confidence %.2f, want < 0.5", p->text, a.confidence);
+		else
+			cr_expect(a.confidence >= 0.5, "\"%s\": confidence %.2f, want >= 0.5", p->text, a.confidence);
+		if (p->assumed != NULL && a.nitems > 0)
+			cr_expect(a.items[0].assumed != NULL && strcmp(a.items[0].assumed, p->assumed) == 0,
+				  "\"%s\": assumed \"%s\", want \"%s\"", p->text,
+				  a.items[0].assumed ? a.items[0].assumed : "(none)", p->assumed);
+	}
+}
+
+/* The reader's guesses reach the JSON the reply is built from. */
+Test(foodparse, assumed_in_json, .fini = teardown)
+{
+	if (!setup_data()) {
+		cal_arena_init(&arena, 0);
+		cr_skip_test("data/aliases.csv not there yet");
+		return;
+	}
+	cal_food_analysis a;
+	cr_assert_eq(cal_foodparse_analyze(db, "milaneza", &arena, &a), CAL_OK);
+	struct json_object *o = cal_foodparse_to_json(&a, "text");
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	cr_expect(strstr(s, "\"assumed\":\"milaneza → milanesa\"") != NULL, "%s", s);
+	json_object_put(o);
+}
+
 /* ---- the `caloria food` command (src/services/foodcli.c) ------------------------------------------- */
 
 static char *read_all_stream(FILE *f)
