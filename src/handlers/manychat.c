@@ -32,6 +32,8 @@
 #include "caloria/reply.h"
 #include "caloria/users.h"
 
+#define CONFIRM_BELOW 0.5 /* SPEC §7.1: below this confidence the reply asks instead of logging */
+
 #define TEXT_MAX_CHARS 1000
 #define NAME_MAX_CHARS 100
 #define URL_MAX_BYTES 2000
@@ -815,6 +817,57 @@ static cal_err look_up_rest(mc *m, long long food_log_id)
 	return err;
 }
 
+/*
+ * A text the reader only guessed (confidence < 0.5, SPEC §7.1): nothing is logged. The analysis waits as
+ * 'pending' and the reply shows what was understood and asks: confirm:<id> logs it, cancel:<id> drops it,
+ * or the user describes the meal again in words.
+ */
+static cal_err ask_to_confirm(mc *m)
+{
+	struct json_object *analysis, *items;
+	const char *hook = cal_arena_printf(m->a, "%s/webhook/manychat", m->ctx->conf.server_public_url);
+	long long id = 0;
+	cal_buf b;
+	cal_err err = cal_foodlog_analysis_add(m->db, m->user.id, &m->meal, NULL, &id);
+
+	if (err == CAL_OK)
+		err = cal_foodlog_count_analysis(m->db, m->user.id, m->user.today.date);
+	if (err != CAL_OK)
+		return err;
+	json_object_object_get_ex(m->food_doc, "analysis", &analysis);
+	json_object_object_get_ex(analysis, "items", &items);
+	/* what was understood, then what was assumed ("milaneza → milanesa"), then the question */
+	cal_buf_init(&b);
+	cal_buf_puts(&b, cal_reply_items_text(m->a, m->user.lang, items));
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		const char *assumed = str_of(json_object_array_get_idx(items, i), "assumed", NULL);
+		if (assumed != NULL)
+			cal_buf_printf(&b, " (%s)", assumed);
+	}
+	cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_FOOD_CONFIRM, m->user.lang, m->meal.kcal));
+	cal_reply_text(m->reply, b.data);
+	cal_buf_free(&b);
+	cal_reply_button_callback(m->reply, cal_i18n(CAL_MSG_BTN_CONFIRM, m->user.lang), hook,
+				  cal_arena_printf(m->a, "confirm:%lld", id));
+	cal_reply_button_callback(m->reply, cal_i18n(CAL_MSG_BTN_CANCEL, m->user.lang), hook,
+				  cal_arena_printf(m->a, "cancel:%lld", id));
+	json_object_object_add(analysis, "id", json_object_new_int64(id));
+	cal_reply_put(m->reply, "analysis", json_object_get(analysis));
+	cal_reply_status(m->reply, "food_pending_confirmation");
+	return CAL_OK;
+}
+
+/* True when the text's unknown foods go to the providers (the reply then says they are being looked up). */
+static bool will_look_up(mc *m)
+{
+	struct json_object *names;
+
+	if (!cal_media_lookup_available(m->ctx) || (names = unmatched_names(m)) == NULL)
+		return false;
+	json_object_put(names);
+	return true;
+}
+
 static cal_err log_food_text(mc *m)
 {
 	struct json_object *analysis;
@@ -829,6 +882,8 @@ static cal_err log_food_text(mc *m)
 		cal_reply_put(m->reply, "analysis", json_object_get(analysis));
 		return CAL_OK;
 	}
+	if (m->meal.confidence < CONFIRM_BELOW && !will_look_up(m))
+		return ask_to_confirm(m);
 	err = cal_foodlog_record(m->db, m->user.id, m->user.today.date, m->user.targets.daily_goal, &m->meal,
 				 &m->user.today, &logged);
 	if (err == CAL_OK)
@@ -1251,14 +1306,9 @@ static bool food_candidate(mc *m)
 		return false;
 	if (analyse_text(m) < 1)
 		return false;
-	/* A meal with foods to look up takes the ordinary path: its job joins the turn's transaction. */
-	if (cal_media_lookup_available(m->ctx)) {
-		struct json_object *names = unmatched_names(m);
-		bool all_matched = names == NULL;
-		json_object_put(names);
-		return all_matched;
-	}
-	return true;
+	/* A meal with foods to look up takes the ordinary path: its job joins the turn's transaction; so does a
+	 * guess, which is not logged but asked about. */
+	return !will_look_up(m) && m->meal.confidence >= CONFIRM_BELOW;
 }
 
 static cal_err converse(mc *m)

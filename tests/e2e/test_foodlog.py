@@ -157,6 +157,34 @@ def nothing_matched_writes_nothing():
 
 
 @test
+def a_guess_is_asked_not_logged():
+    """Confidence below 0.5 (SPEC §7.1): a typo read as a food is shown and asked about, never logged silently;
+    confirm:<id> logs exactly what was shown."""
+    s = sid("guess")
+    c.profile_user(s)
+    before = count("food_logs", c.user_where(s))
+    doc = say(s, "milaneza con pure")
+    eq(st(doc), "food_pending_confirmation", "asked, not logged")
+    ok(dig(doc, "caloria.analysis.confidence") < 0.5, "low confidence")
+    ok("food_log_id" not in dig(doc, "caloria.analysis"), "no log id")
+    eq(count("food_logs", c.user_where(s)), before, "nothing logged yet")
+    items = dig(doc, "caloria.analysis.items")
+    eq(items[0].get("assumed"), "milaneza \u2192 milanesa", "the assumption is in the analysis")
+    text = " ".join(m.get("text", "") for m in dig(doc, "content.messages"))
+    ok("milaneza" in text, "the reply shows what was assumed: %r" % text)
+    aid = dig(doc, "caloria.analysis.id")
+    eq(scalar("SELECT status FROM analyses WHERE id = %d" % aid), "pending", "stored as pending")
+    payloads = [b.get("payload", {}).get("payload") for m in dig(doc, "content.messages")
+                for b in m.get("buttons", [])]
+    ok("confirm:%d" % aid in payloads and "cancel:%d" % aid in payloads, "confirm and cancel buttons: %r" % payloads)
+    done = say(s, payload="confirm:%d" % aid)
+    eq(st(done), "food_logged", "confirmed")
+    eq(dig(done, "caloria.analysis.total.kcal"), dig(doc, "caloria.analysis.total.kcal"), "what was shown")
+    eq(count("food_logs", c.user_where(s)), before + 1, "one log")
+    eq(day_row(s)["kcal"], logs_sum(s), "daily_stats equals the logs")
+
+
+@test
 def same_text_same_numbers():
     a, b = sid("cache-a"), sid("cache-b")
     c.profile_user(a)
