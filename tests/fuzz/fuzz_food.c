@@ -9,7 +9,8 @@
  *
  *     clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -I"$BUILD" -Iinclude \
  *         -DFOOD_FIXTURES="\"$PWD/tests/unit/food/ok\"" $(pkg-config --cflags json-c) tests/fuzz/fuzz_food.c \
- *         src/services/foodparse.c src/services/fooddb.c src/mem.c $(pkg-config --libs json-c) -lm \
+ *         src/services/foodparse.c src/services/foodportion.c src/services/fooddb.c src/mem.c \
+ *         $(pkg-config --libs json-c) -lm \
  *         -o "$BUILD/fuzz_food"
  *     mkdir -p /tmp/fuzz-food && cp -r tests/fuzz/corpus/food/. /tmp/fuzz-food/
  *     "$BUILD/fuzz_food" -max_total_time=60 -max_len=1200 /tmp/fuzz-food
