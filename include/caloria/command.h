@@ -29,6 +29,7 @@ typedef enum cal_command {
 	CAL_CMD_RESET_CONFIRM,/* sí, reiniciar | yes, reset; payload reset_confirm */
 	CAL_CMD_RESET_CANCEL, /* payload reset_cancel */
 	CAL_CMD_SMALL_TALK,   /* gracias, ok, 👍, hola, chau, thanks, hi, bye … (arg.small) */
+	CAL_CMD_EDIT,         /* cambiar 2 por 3 huevos | change 2 to 3 eggs: entry 2 of today (arg.number, arg.text) */
 	CAL_CMD__MAX
 } cal_command;
 
@@ -44,7 +45,8 @@ typedef enum cal_small_talk {
 typedef struct cal_command_arg {
 	cal_lang lang;           /* set only for CAL_CMD_LANGUAGE */
 	int64_t analysis_id;     /* 1 … 2^63−1, set only for CAL_CMD_CONFIRM / CAL_CMD_CANCEL */
-	int number;              /* 1 … 99, set only for CAL_CMD_DELETE */
+	int number;              /* 1 … 99, set only for CAL_CMD_DELETE and CAL_CMD_EDIT */
+	const char *text;        /* CAL_CMD_EDIT: the new description, pointing into the message */
 	cal_small_talk small;    /* set only for CAL_CMD_SMALL_TALK */
 } cal_command_arg;
 

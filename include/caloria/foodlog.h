@@ -106,6 +106,15 @@ cal_err cal_foodlog_undo(cal_db *db, cal_arena *a, long long user_id, const char
 cal_err cal_foodlog_delete(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
 			   cal_meal *removed, cal_day *day);
 
+/*
+ * Replaces the number-th food log of `date` (1 = the first, as `hoy` numbers them) with the meal m (its text,
+ * items and totals; the log keeps its time and place in the list), moving the day's totals by the difference,
+ * in one transaction (the caller's when open). old receives what the log held (items_json and totals; may be
+ * NULL); day, when not NULL, is updated in place. CAL_ERR_NOT_FOUND when the day has no such log.
+ */
+cal_err cal_foodlog_replace(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
+			    const cal_meal *m, cal_meal *old, cal_day *day);
+
 /* One food log of a day as `hoy` lists it. */
 typedef struct cal_entry {
 	long long id;

@@ -119,6 +119,7 @@ typedef enum cal_msg {
 	CAL_MSG_SMALL_BYE,            /* no args */
 	CAL_MSG_Q_TIMEZONE,           /* no args: the 7th question, asked only when no request carried a timezone */
 	CAL_MSG_ACCEPT_TIMEZONE,      /* no args */
+	CAL_MSG_EDITED,               /* %d entry number, %s new items in words, %d new kcal, %s old items, %d old kcal */
 	CAL_MSG_LOOKUP_FAILED,        /* %s names of the items the look-up could not find (left out of the total) */
 	CAL_MSG__MAX
 } cal_msg;

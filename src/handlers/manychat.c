@@ -1195,6 +1195,43 @@ static cal_err small_talk(mc *m, cal_small_talk kind)
 	return CAL_OK;
 }
 
+/* "cambiar 2 por 3 huevos": entry 2 of today becomes the new description, in its place in the list. */
+static cal_err edit_entry(mc *m, const cal_command_arg *arg)
+{
+	struct json_object *analysis = NULL;
+	cal_meal old;
+	const char *now;
+	cal_err err;
+
+	m->in.text = arg->text; /* the meal to analyse and store is the new description */
+	if (analyse_text(m) < 1) {
+		say(m, CAL_MSG_FOOD_UNCLEAR);
+		cal_reply_status(m->reply, "food_unclear");
+		return CAL_OK;
+	}
+	m->meal.count_analysis = false;
+	err = cal_foodlog_replace(m->db, m->a, m->user.id, m->user.today.date, arg->number, &m->meal, &old,
+				  &m->user.today);
+	if (err == CAL_ERR_NOT_FOUND) {
+		say(m, CAL_MSG_NO_SUCH_ENTRY, arg->number);
+		cal_reply_status(m->reply, "nothing_to_undo");
+		cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+		return CAL_OK;
+	}
+	if (err != CAL_OK)
+		return err;
+	m->days_changed = true;
+	json_object_object_get_ex(m->food_doc, "analysis", &analysis);
+	now = entry_items(m, m->meal.items_json);
+	say_with_day(m, cal_i18n_printf(m->a, CAL_MSG_EDITED, m->user.lang, arg->number, now,
+					(int)lround(m->meal.kcal), entry_items(m, old.items_json), (int)lround(old.kcal)));
+	json_object_object_add(analysis, "id", NULL);
+	cal_reply_put(m->reply, "analysis", json_object_get(analysis));
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+	cal_reply_status(m->reply, "food_logged");
+	return CAL_OK;
+}
+
 static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 {
 	switch (cmd) {
@@ -1225,6 +1262,8 @@ static cal_err run_command(mc *m, cal_command cmd, const cal_command_arg *arg)
 		return resolve_pending(m, arg->analysis_id, cmd == CAL_CMD_CONFIRM);
 	case CAL_CMD_SMALL_TALK:
 		return small_talk(m, arg->small);
+	case CAL_CMD_EDIT:
+		return m->user.quiz_completed ? edit_entry(m, arg) : start_quiz(m, true);
 	case CAL_CMD_DELETE_DATA:
 	case CAL_CMD_DELETE_CONFIRM:
 		return delete_data(m, cmd == CAL_CMD_DELETE_CONFIRM);

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "caloria/command.h"
 #include "caloria/quiz.h"
@@ -113,7 +114,7 @@ static const char *const command_names[CAL_CMD__MAX] = {
 	[CAL_CMD_NEW_FOOD_LOG] = "new_food_log", [CAL_CMD_CONFIRM] = "confirm", [CAL_CMD_CANCEL] = "cancel",
 	[CAL_CMD_DELETE_DATA] = "delete_data", [CAL_CMD_DELETE_CONFIRM] = "delete_confirm",
 	[CAL_CMD_DELETE] = "delete", [CAL_CMD_RESET_CONFIRM] = "reset_confirm", [CAL_CMD_RESET_CANCEL] = "reset_cancel",
-	[CAL_CMD_SMALL_TALK] = "small_talk",
+	[CAL_CMD_SMALL_TALK] = "small_talk", [CAL_CMD_EDIT] = "edit",
 };
 
 const char *cal_command_name(cal_command c)
@@ -281,6 +282,62 @@ static cal_command match_text(const char *text, cal_command_arg *arg)
 	return w->cmd;
 }
 
+/* s after prefix, compared without case (ASCII), or NULL. */
+static const char *after_ci(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+		if (c != prefix[i])
+			return NULL;
+	}
+	return s + n;
+}
+
+/*
+ * "cambiar 2 por 3 huevos", "corregir 2: 3 huevos", "editar la 2 = milanesa", "change 2 to 3 eggs": a verb, an
+ * entry number 1–99, a separator, and the new description, which is read from the message as written (it
+ * may be long and is analysed as food, so it is not folded here).
+ */
+static cal_command match_edit(const char *text, cal_command_arg *arg)
+{
+	static const char *const verbs[] = {"cambiar ", "cambia ", "corregir ", "corregi ", "editar ", "edita ",
+					    "reemplazar ", "change ", "edit ", "replace ", "fix ", NULL};
+	static const char *const fillers[] = {"la ", "el ", "comida ", "meal ", "entry ", "#", NULL};
+	static const char *const seps[] = {" por ", " to ", " with ", " con ", ": ", " = ", " - ", ", ", ":", " ", NULL};
+	const char *p = text + strspn(text, " \t"), *q = NULL;
+	int n;
+
+	for (size_t i = 0; verbs[i] != NULL && q == NULL; i++)
+		q = after_ci(p, verbs[i]);
+	if (q == NULL)
+		return CAL_CMD_NONE;
+	for (size_t i = 0; fillers[i] != NULL; i++)
+		if ((p = after_ci(q, fillers[i])) != NULL) {
+			q = p;
+			i = (size_t)-1; /* fillers may repeat: "la comida 2" */
+		}
+	if (*q < '1' || *q > '9')
+		return CAL_CMD_NONE;
+	n = *q++ - '0';
+	if (*q >= '0' && *q <= '9')
+		n = n * 10 + (*q++ - '0');
+	for (size_t i = 0; seps[i] != NULL; i++) {
+		if ((p = after_ci(q, seps[i])) != NULL) {
+			p += strspn(p, " \t");
+			/* nothing after the separator, or only the separator word itself: "cambiar 2 por" */
+			if (*p == '\0' || strcasecmp(p, "por") == 0 || strcasecmp(p, "to") == 0 ||
+			    strcasecmp(p, "con") == 0 || strcasecmp(p, "with") == 0)
+				return CAL_CMD_NONE;
+			arg->number = n;
+			arg->text = p;
+			return CAL_CMD_EDIT;
+		}
+	}
+	return CAL_CMD_NONE;
+}
+
 cal_command cal_command_match_arg(const char *text, const char *payload, cal_command_arg *arg)
 {
 	cal_command_arg scratch;
@@ -292,6 +349,8 @@ cal_command cal_command_match_arg(const char *text, const char *payload, cal_com
 		c = match_payload(payload, arg);
 	if (c == CAL_CMD_NONE && text != NULL)
 		c = match_text(text, arg);
+	if (c == CAL_CMD_NONE && text != NULL)
+		c = match_edit(text, arg);
 	return c;
 }
 

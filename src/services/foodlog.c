@@ -516,3 +516,98 @@ cal_err cal_foodlog_entries(cal_db *db, cal_arena *a, long long user_id, const c
 	}
 	return CAL_OK;
 }
+
+/* The number-th log of the day (1 = first), locked, into old; its id, 0 when there is none. */
+static long long nth_entry(cal_db *db, cal_arena *a, long long user_id, const char *date, int number, cal_meal *old,
+			   cal_err *err)
+{
+	static const char sql[] =
+		"SELECT id, kcal, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, items FROM food_logs"
+		" WHERE user_id = ? AND local_date = ? ORDER BY id LIMIT ?, 1 FOR UPDATE";
+	cal_dbv p[] = {CAL_DB_INT(user_id), CAL_DB_STR(date), CAL_DB_INT(number - 1)};
+	cal_dbrows rows = {0};
+
+	*err = cal_db_query(db, a, sql, p, 3, &rows);
+	if (*err != CAL_OK || rows.nrows == 0)
+		return 0;
+	memset(old, 0, sizeof *old);
+	old->kcal = cal_db_cell_double(&rows, 0, 1, 0);
+	old->protein_g = cal_db_cell_double(&rows, 0, 2, 0);
+	old->carbs_g = cal_db_cell_double(&rows, 0, 3, 0);
+	old->fat_g = cal_db_cell_double(&rows, 0, 4, 0);
+	old->fiber_g = cal_db_cell_double(&rows, 0, 5, 0);
+	old->sodium_mg = cal_db_cell_double(&rows, 0, 6, 0);
+	old->items_json = cal_db_cell(&rows, 0, 7);
+	return cal_db_cell_int(&rows, 0, 0, 0);
+}
+
+static cal_err replace_entry(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
+			     const cal_meal *m, cal_meal *old)
+{
+	static const char log_sql[] =
+		"UPDATE food_logs SET raw_input = ?, items = ?, kcal = ?, protein_g = ?, carbs_g = ?, fat_g = ?,"
+		" fiber_g = ?, sodium_mg = ?, provider = ?, confidence = ? WHERE id = ?";
+	static const char day_sql[] =
+		"UPDATE daily_stats SET total_calories = GREATEST(total_calories + ?, 0),"
+		" total_protein = GREATEST(total_protein + ?, 0), total_carbs = GREATEST(total_carbs + ?, 0),"
+		" total_fat = GREATEST(total_fat + ?, 0), total_fiber = GREATEST(total_fiber + ?, 0),"
+		" total_sodium = GREATEST(total_sodium + ?, 0), updated_at = UTC_TIMESTAMP()"
+		" WHERE user_id = ? AND local_date = ?";
+	cal_err err;
+	long long id;
+
+	if (number < 1)
+		return CAL_ERR_NOT_FOUND;
+	id = nth_entry(db, a, user_id, date, number, old, &err);
+	if (err != CAL_OK)
+		return err;
+	if (id == 0)
+		return CAL_ERR_NOT_FOUND;
+	cal_dbv l[] = {CAL_DB_STR(m->raw_input), CAL_DB_STR(m->items_json), CAL_DB_DBL(m->kcal),
+		       CAL_DB_DBL(m->protein_g), CAL_DB_DBL(m->carbs_g), CAL_DB_DBL(m->fat_g), CAL_DB_DBL(m->fiber_g),
+		       CAL_DB_DBL(m->sodium_mg), CAL_DB_STR(m->provider), CAL_DB_DBL(m->confidence), CAL_DB_INT(id)};
+	err = cal_db_exec(db, log_sql, l, 11, NULL);
+	if (err != CAL_OK)
+		return err;
+	cal_dbv d[] = {CAL_DB_DBL(m->kcal - old->kcal), CAL_DB_DBL(m->protein_g - old->protein_g),
+		       CAL_DB_DBL(m->carbs_g - old->carbs_g), CAL_DB_DBL(m->fat_g - old->fat_g),
+		       CAL_DB_DBL(m->fiber_g - old->fiber_g), CAL_DB_DBL(m->sodium_mg - old->sodium_mg),
+		       CAL_DB_INT(user_id), CAL_DB_STR(date)};
+	return cal_db_exec(db, day_sql, d, 8, NULL);
+}
+
+/* day + (m − old), never below zero, as the UPDATE above computes it. */
+static double moved(double total, double now, double before)
+{
+	double v = round1(total + now - before);
+	return v > 0 ? v : 0;
+}
+
+cal_err cal_foodlog_replace(cal_db *db, cal_arena *a, long long user_id, const char *date, int number,
+			    const cal_meal *m, cal_meal *old, cal_day *day)
+{
+	cal_meal before;
+	bool own = false;
+	cal_err err;
+
+	memset(&before, 0, sizeof before);
+	err = tx_begin(db, &own);
+	if (err != CAL_OK)
+		return err;
+	err = replace_entry(db, a, user_id, date, number, m, &before);
+	err = err == CAL_ERR_NOT_FOUND ? (tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE)
+				       : tx_end(db, own, err);
+	if (err != CAL_OK)
+		return err;
+	if (old != NULL)
+		*old = before;
+	if (day != NULL) {
+		day->kcal = moved(day->kcal, m->kcal, before.kcal);
+		day->protein_g = moved(day->protein_g, m->protein_g, before.protein_g);
+		day->carbs_g = moved(day->carbs_g, m->carbs_g, before.carbs_g);
+		day->fat_g = moved(day->fat_g, m->fat_g, before.fat_g);
+		day->fiber_g = moved(day->fiber_g, m->fiber_g, before.fiber_g);
+		day->sodium_mg = moved(day->sodium_mg, m->sodium_mg, before.sodium_mg);
+	}
+	return CAL_OK;
+}

@@ -29,6 +29,7 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"• semana: tus días desde que empezaste (hasta 7)\n"
 		"• deshacer: borra tu último registro de hoy\n"
 		"• borrar 2: borra la comida 2 de la lista de hoy\n"
+		"• cambiar 2 por …: corrige la comida 2 de hoy\n"
 		"• estado: tu perfil, tu meta y tu plan\n"
 		"• quiz: volver a hacer el cuestionario\n"
 		"• reiniciar: borrar tu perfil y empezar de cero\n"
@@ -41,6 +42,7 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"• week: your days since you started (up to 7)\n"
 		"• undo: removes your last log of today\n"
 		"• delete 2: removes meal 2 of today's list\n"
+		"• change 2 to …: corrects meal 2 of today\n"
 		"• status: your profile, goal and plan\n"
 		"• quiz: take the questionnaire again\n"
 		"• reset: clear your profile and start over\n"
@@ -277,6 +279,9 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"Terminó tu prueba gratis. Desde ahora tenés %d análisis gratis por día; con Premium son ilimitados.",
 		"Your free trial has ended. From now on you get %d free analyses a day; with Premium they're unlimited."}},
 	[CAL_MSG_PLAN_UNTIL] = {"ss", {"%s hasta el %s", "%s until %s"}},
+	[CAL_MSG_EDITED] = {"dsdsd", {
+		"Corregí la comida %d: ahora %s, %d kcal (antes %s, %d kcal).",
+		"Changed meal %d: now %s, %d kcal (before: %s, %d kcal)."}},
 	[CAL_MSG_DELETE_ASK] = {"", {
 		"Esto borra tu perfil, tus comidas y tus estadísticas para siempre (de los pagos queda solo el registro "
 		"contable, anónimo). Para confirmar, escribí: CONFIRMAR BORRADO (en los próximos 10 minutos).",
@@ -297,8 +302,9 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_TODAY_HEAD] = {"s", {"Hoy, %s:", "Today, %s:"}},
 	[CAL_MSG_TODAY_ENTRY] = {"dssd", {"%d. %s · %s · %d kcal", "%d. %s · %s · %d kcal"}},
 	[CAL_MSG_TODAY_HINT] = {"", {
-		"Para borrar una comida, escribí \"borrar\" y su número, por ejemplo \"borrar 1\".",
-		"To delete a meal, write \"delete\" and its number, for example \"delete 1\"."}},
+		"Para borrar una comida, escribí \"borrar\" y su número (\"borrar 1\"); para corregirla, \"cambiar 1 "
+		"por …\".",
+		"To delete a meal, write \"delete\" and its number (\"delete 1\"); to correct it, \"change 1 to …\"."}},
 	[CAL_MSG_WEEK_SINCE] = {"s", {"Tus días desde que empezaste, el %s:", "Your days since you started on %s:"}},
 	[CAL_MSG_WEEK_LINE_EMPTY] = {"s", {"• %s: sin registros", "• %s: nothing logged"}},
 	[CAL_MSG_DELETED] = {"dsd", {

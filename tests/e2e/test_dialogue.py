@@ -245,6 +245,17 @@ def spanish_first_week():
     eq(texts, ["Borré la comida 1 de hoy: 200 g de pollo a la plancha, 330 kcal.\n" +
                day_line("es", day["consumed_kcal"], goal)], "delete by number says what")
     check_today(u, ["ensalada de lechuga, tomate, ½ palta"])
+    before = dig(doc, "caloria.day.consumed_kcal")
+    doc, texts = u.say("cambiar 1 por 2 huevos revueltos", status="food_logged")
+    day = dig(doc, "caloria.day")
+    eq(texts, ["Corregí la comida 1: ahora 2 huevos revueltos, 182 kcal (antes ensalada de lechuga, tomate, ½ palta, "
+               "199 kcal).\n" + day_line("es", day["consumed_kcal"], goal)], "an entry corrected by number")
+    ok(before - day["consumed_kcal"] in (16, 17, 18), "the day moved by the difference")
+    eq(lib.sql("SELECT ROUND(SUM(kcal)) FROM food_logs WHERE local_date = (SELECT MAX(local_date) FROM food_logs WHERE "
+               + u.where() + ") AND " + u.where())[0][0],
+       "%d" % round(float(lib.sql("SELECT total_calories FROM daily_stats WHERE " + u.where() +
+                                  " ORDER BY local_date DESC LIMIT 1")[0][0])), "daily_stats equals the sum of the logs")
+    check_today(u, ["2 huevos revueltos"])
     doc, texts = u.say("borrar 5", status="nothing_to_undo")
     eq(texts, ['Hoy no hay una comida número 5. Escribí "hoy" para ver la lista.'], "no such entry")
     u.next_day()

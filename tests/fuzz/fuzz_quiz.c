@@ -178,6 +178,9 @@ static void fuzz_command(char *s)
 	c = cal_command_match_arg(s, NULL, &arg);
 	if (c == CAL_CMD_DELETE)
 		check(arg.number >= 1 && arg.number <= 99);
+	if (c == CAL_CMD_EDIT)
+		check(arg.number >= 1 && arg.number <= 99 && arg.text != NULL && *arg.text != '\0' &&
+		      arg.text >= s && arg.text < s + strlen(s));
 	if (c == CAL_CMD_SMALL_TALK)
 		check(arg.small <= CAL_SMALL_BYE);
 	if (nl != NULL) {

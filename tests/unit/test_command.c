@@ -183,3 +183,30 @@ Test(command, delete_by_number_small_talk_and_reset_answers)
 	cr_expect_eq(cal_command_match_arg(NULL, "RESET_CANCEL", &arg), CAL_CMD_RESET_CANCEL);
 	cr_expect_str_eq(cal_command_name(CAL_CMD_SMALL_TALK), "small_talk");
 }
+
+Test(command, edit_by_number)
+{
+	static const struct {
+		const char *text;
+		int number;      /* 0: not an edit */
+		const char *rest;
+	} cases[] = {
+		{"cambiar 2 por 3 huevos revueltos", 2, "3 huevos revueltos"}, {"Cambiar la 1 por milanesa", 1, "milanesa"},
+		{"corregir 12: una banana", 12, "una banana"}, {"editar la comida 3 = 200 g de arroz", 3, "200 g de arroz"},
+		{"change 2 to 3 scrambled eggs", 2, "3 scrambled eggs"}, {"Edit meal #4: an apple", 4, "an apple"},
+		{"cambiar 2 por", 0, NULL}, {"cambiar por 2 huevos", 0, NULL}, {"cambiar 0 por huevo", 0, NULL},
+		{"cambiar de idea", 0, NULL}, {"2 huevos", 0, NULL},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		cal_command_arg arg = {.number = 0};
+		cal_command c = cal_command_match_arg(cases[i].text, NULL, &arg);
+		if (cases[i].number == 0) {
+			cr_expect_neq(c, CAL_CMD_EDIT, "\"%s\"", cases[i].text);
+			continue;
+		}
+		cr_expect_eq(c, CAL_CMD_EDIT, "\"%s\": %s", cases[i].text, cal_command_name(c));
+		cr_expect_eq(arg.number, cases[i].number, "\"%s\"", cases[i].text);
+		cr_expect_str_eq(arg.text != NULL ? arg.text : "", cases[i].rest, "\"%s\"", cases[i].text);
+	}
+}
