@@ -13,6 +13,15 @@
  * connection first, the listening socket is non-blocking and a lost race is simply another wait.
  * FCGX_ShutdownPending() is deliberately not used: libfcgi then makes every read and write of the current
  * request fail.
+ *
+ * Slow peers: libfcgi reads the request's parameters inside FCGX_Accept_r() with blocking reads and no
+ * timeout, so a peer that sends BEGIN_REQUEST and nothing more would hold the worker forever. The worker
+ * therefore accepts the connection itself and hands the descriptor to libfcgi (a request whose ipcFd is
+ * open and whose keepConnection is set is read from that descriptor, exactly as a kept-alive connection
+ * is), and arms a watchdog timer for server.read_timeout_ms. If the timer fires before the request has
+ * been answered, its handler shuts the connection down for reading: a blocked read returns end-of-file,
+ * libfcgi drops the half-read request (or the body read fails and the request is answered 400), and the
+ * worker goes back to waiting. shutdown() is async-signal-safe, and the response path is untouched.
  */
 #include "config.h"
 
@@ -53,6 +62,7 @@
  * that reads it is installed.
  */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t watched_fd = -1; /* the connection the read watchdog may cut, -1 = none */
 static int crash_fd = STDERR_FILENO;
 static char crash_altstack[64 * 1024]; /* so a stack overflow can still be reported */
 
@@ -220,6 +230,66 @@ static void stop_handler(int sig)
 }
 
 /* SIGTERM and SIGUSR1 (and SIGINT unless the pool ignores it for us) mean "finish this request, then go". */
+/* The read watchdog fired: the peer took too long, so its connection gets end-of-file on every read. */
+static void watchdog_handler(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (watched_fd >= 0)
+		shutdown(watched_fd, SHUT_RD);
+	errno = saved;
+}
+
+static int install_watchdog(timer_t *timer)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = watchdog_handler;
+	sa.sa_flags = SA_RESTART; /* other blocking calls just carry on; only the cut connection sees EOF */
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) != 0)
+		return -1;
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGALRM;
+	return timer_create(CLOCK_MONOTONIC, &sev, timer);
+}
+
+/* Arms (ms > 0) or disarms (ms == 0) the watchdog for fd. */
+static void watch(timer_t timer, int fd, long ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	if (ms > 0) {
+		its.it_value.tv_sec = ms / 1000;
+		its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	}
+	watched_fd = ms > 0 ? fd : -1;
+	timer_settime(timer, 0, &its, NULL);
+}
+
+/*
+ * Accepts the next connection for libfcgi unless a kept-alive one is still open; the descriptor is then
+ * libfcgi's, closed by FCGX_Finish_r() or by FCGX_Accept_r() when the request cannot be read. 0 or -errno.
+ */
+static int accept_for_libfcgi(FCGX_Request *req)
+{
+	int fd;
+
+	if (req->ipcFd >= 0)
+		return 0;
+	fd = accept4(req->listen_sock, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	req->ipcFd = fd;
+	req->keepConnection = 1; /* so FCGX_Accept_r's "finish the previous request" keeps this descriptor */
+	return 0;
+}
+
 static int install_stop_handlers(void)
 {
 	struct sigaction sa, old;
@@ -325,7 +395,13 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 	long max = ctx->conf.server_max_requests;
 	long served = 0;
 	sigset_t stops, waiting;
+	timer_t timer;
 	int flags, rc;
+
+	if (install_watchdog(&timer) != 0) {
+		cal_error("app", "cannot create the read watchdog: %s", strerror(errno));
+		return CAL_FRONT_EXIT_FAIL;
+	}
 
 	flags = fcntl(req->listen_sock, F_GETFL);
 	if (flags < 0 || fcntl(req->listen_sock, F_SETFL, flags | O_NONBLOCK) != 0) {
@@ -341,19 +417,26 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 	sigdelset(&waiting, SIGUSR1);
 	sigdelset(&waiting, SIGINT);
 	while (!stop_requested) {
-		rc = wait_for_connection(req->listen_sock, &waiting);
+		rc = req->ipcFd >= 0 ? 0 : wait_for_connection(req->listen_sock, &waiting);
 		if (rc == 0)
+			rc = accept_for_libfcgi(req);
+		if (rc == 0) {
+			watch(timer, req->ipcFd, ctx->conf.server_read_timeout_ms);
 			rc = FCGX_Accept_r(req);
+		}
 		if (rc < 0) {
+			watch(timer, -1, 0);
 			if (stop_requested)
 				break;
 			if (accept_error_is_transient(rc))
 				continue;
 			cal_error("app", "accept failed: %s; worker exits", strerror(-rc));
+			timer_delete(timer);
 			return CAL_FRONT_EXIT_FAIL;
 		}
 		if (cal_app_handle(ctx, arena, &io) != 0)
 			cal_debug("app", "client went away before the response was written");
+		watch(timer, -1, 0);
 		FCGX_Finish_r(req);
 		/* Managed mode has no job runner: the jobs this request enqueued run now that it is answered. */
 		if (ctx->njobs_after > 0)
@@ -364,6 +447,7 @@ static int serve(cal_ctx *ctx, cal_arena *arena, FCGX_Request *req)
 			break;
 		}
 	}
+	timer_delete(timer);
 	return CAL_FRONT_EXIT_OK;
 }
 

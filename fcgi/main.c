@@ -32,7 +32,7 @@ static void usage(FILE *out)
 		"spawn-fcgi), or, when fd 0 is not a socket, exactly one CGI request.\n"
 		"\n"
 		"  --listen ADDR        run a pre-fork pool on unix:/path.sock, HOST:PORT or [IPv6]:PORT\n"
-		"  --workers N          worker processes (default: online CPUs)\n"
+		"  --workers N          worker processes (default: 4 per online CPU, at least 4)\n"
 		"  --socket-mode MODE   permissions of a unix socket, octal (default 0660)\n"
 		"  --user USER[:GROUP]  switch to this user after binding (when started as root)\n"
 		"  --allow-root         allow serving as root (development only)\n"
@@ -81,10 +81,20 @@ static int parse_seconds(const char *s, int *ms)
 	return 0;
 }
 
+/*
+ * Four workers per CPU, at least four. A worker spends most of a webhook waiting on MariaDB, not on the
+ * CPU, and when the database stalls every webhook in flight holds its worker until the server-side lock
+ * limit answers (60 % of database.query_timeout_ms, 3 s by default). One worker per CPU let two stalled
+ * webhooks take the whole pool, so /health/live waited seconds; with four per CPU a stall has to keep
+ * more than 4×CPUs webhooks in flight at once before a probe finds no free worker, and an idle worker
+ * costs only its few MB of private memory.
+ */
 static int default_workers(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+
+	n = n < 1 ? 4 : 4 * n;
+	return n < 4 ? 4 : n > 1024 ? 1024 : (int)n;
 }
 
 int main(int argc, char **argv)

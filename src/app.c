@@ -1,6 +1,7 @@
 /*
- * The request pipeline (SPEC §1): parse with limits → request id → route lookup → rate limit → auth →
- * handler → response → metrics and one access log line. Errors from any stage end up in one place,
+ * The request pipeline (SPEC §1): request id and headers → route lookup → auth on headers only → rate
+ * limits → body (with its limits) → handler → response → metrics and one access log line. Nothing of an
+ * unauthenticated request's body is read, so a stranger costs a hash compare, not a JSON parse. Errors from any stage end up in one place,
  * render_error(), so every failure gets the same envelope (or the route's own format, e.g. ManyChat v2).
  */
 #include "config.h"
@@ -11,6 +12,7 @@
 #include "caloria/app.h"
 #include "caloria/auth.h"
 #include "caloria/db.h"
+#include "caloria/dbwatch.h"
 #include "caloria/log.h"
 #include "caloria/metrics.h"
 #include "caloria/ratelimit.h"
@@ -38,39 +40,48 @@ static long rate_limit_of(const cal_conf *conf, cal_rate_class rc)
 }
 
 /*
- * The key of §4.4: the route's own (the ManyChat subscriber id), else for API routes the bearer token
- * (by hash: limits run before auth, and the token itself must not sit in shared memory), else the client
- * IP. Admin sessions will key by admin user id the same way once the panel exists.
+ * The key of §4.4 for limits that run before the body is read: an API route's bearer token (by hash, so the
+ * token itself never sits in shared memory; auth has already accepted it), else the client IP. Routes whose
+ * key lives in the body (the ManyChat subscriber id) are limited after the body is read, see body_rate_key.
  */
-static const char *rate_key(const cal_route *route, cal_request *req)
+static const char *head_rate_key(const cal_route *route, cal_request *req)
 {
-	const char *key = route->rate_key ? route->rate_key(req) : NULL;
 	const char *token = cal_auth_bearer(req);
 
-	if (key == NULL && route->rate == CAL_RATE_API && token != NULL) {
+	if (route->rate == CAL_RATE_API && token != NULL) {
 		char hex[65];
 		cal_auth_sha256_hex(token, strlen(token), hex);
-		key = cal_arena_printf(req->arena, "tok:%.32s", hex);
+		return cal_arena_printf(req->arena, "tok:%.32s", hex);
 	}
-	if (key == NULL)
-		key = cal_arena_printf(req->arena, "ip:%s", req->client_ip ? req->client_ip : "-");
-	return key;
+	return cal_arena_printf(req->arena, "ip:%s", req->client_ip ? req->client_ip : "-");
 }
 
-static cal_err apply_rate_limit(cal_ctx *ctx, const cal_route *route, cal_request *req, unsigned *retry)
+/* One hit on a pool-wide counter; over the limit → CAL_ERR_RATE_LIMITED with *retry set. */
+static cal_err limit_hit(cal_ctx *ctx, const char *class_name, const char *key, long limit, unsigned *retry)
 {
-	long limit = rate_limit_of(&ctx->conf, route->rate);
-
-	if (route->rate == CAL_RATE_NONE || limit <= 0 || ctx->shm == NULL)
+	if (limit <= 0 || ctx->shm == NULL)
 		return CAL_OK;
-	int r = cal_ratelimit_hit(ctx->shm, rate_class_names[route->rate], rate_key(route, req), (unsigned)limit, 60,
-				  time(NULL), retry);
+	int r = cal_ratelimit_hit(ctx->shm, class_name, key, (unsigned)limit, 60, time(NULL), retry);
 	if (r < 0) {
 		/* A broken shared segment must not take the service down: let the request through. */
 		cal_warn("performance", "rate limiter unavailable");
 		return CAL_OK;
 	}
 	return r == 1 ? CAL_ERR_RATE_LIMITED : CAL_OK;
+}
+
+/*
+ * A failed authentication costs the client IP one hit of ratelimit.auth_failures_per_min and nothing else:
+ * it never touches a subscriber's or a token's counter, and a request that authenticates is never refused
+ * by it, so a stranger can neither lock a user out nor exhaust more than their own allowance.
+ */
+static cal_err auth_failed(cal_ctx *ctx, cal_request *req, cal_err e, unsigned *retry)
+{
+	if (e != CAL_ERR_UNAUTHORIZED)
+		return e;
+	const char *key = cal_arena_printf(req->arena, "ip:%s", req->client_ip ? req->client_ip : "-");
+	cal_err limited = limit_hit(ctx, "authfail", key, ctx->conf.ratelimit_auth_failures_per_min, retry);
+	return limited != CAL_OK ? limited : e;
 }
 
 static void render_error(cal_ctx *ctx, cal_request *req, cal_response *resp, cal_err e, unsigned allow,
@@ -91,21 +102,38 @@ static void render_error(cal_ctx *ctx, cal_request *req, cal_response *resp, cal
 		cal_resp_header(resp, "Retry-After", cal_arena_printf(req->arena, "%u", retry ? retry : 1));
 }
 
-static cal_err run(cal_ctx *ctx, cal_request *req, cal_response *resp, unsigned *allow, unsigned *retry)
+static cal_err run(cal_ctx *ctx, cal_request *req, cal_response *resp, const cal_http_limits *limits,
+		  unsigned *allow, unsigned *retry)
 {
 	const cal_route *route = NULL;
 	cal_err e = cal_router_match(cal_routes, cal_routes_count, req, &route, allow);
+	long limit;
 
 	if (e != CAL_OK)
 		return e;
 	req->route = route;
-	e = apply_rate_limit(ctx, route, req, retry);
-	if (e != CAL_OK)
-		return e;
+	/* SPEC §1: auth on headers only, then rate limits, then the body. */
 	e = cal_auth_check(ctx, req, route->auth);
 	if (e != CAL_OK)
+		return auth_failed(ctx, req, e, retry);
+	limit = route->rate == CAL_RATE_NONE ? 0 : rate_limit_of(&ctx->conf, route->rate);
+	if (route->rate_key == NULL &&
+	    (e = limit_hit(ctx, rate_class_names[route->rate], head_rate_key(route, req), limit, retry)) != CAL_OK)
 		return e;
+	if ((e = cal_http_read_body(req, limits)) != CAL_OK)
+		return e;
+	if (route->rate_key != NULL) {
+		/* Authenticated, so the body may be read for its key; a body without one falls back to the IP. */
+		const char *key = route->rate_key(req);
+		if (key == NULL)
+			key = head_rate_key(route, req);
+		if ((e = limit_hit(ctx, rate_class_names[route->rate], key, limit, retry)) != CAL_OK)
+			return e;
+	}
+	unsigned long timeouts = cal_db_timeouts(ctx->db);
 	e = route->handler(ctx, req, resp);
+	if (cal_db_timeouts(ctx->db) != timeouts)
+		cal_dbwatch_note_timeout(ctx->shm, time(NULL));
 	if (cal_db_in_transaction(ctx->db)) {
 		/* A handler that forgot to close its transaction must not leak it into the next request. */
 		cal_db_rollback(ctx->db);
@@ -152,10 +180,10 @@ int cal_app_handle(cal_ctx *ctx, cal_arena *arena, const cal_io *io)
 	};
 
 	cal_resp_init(&resp);
-	cal_err e = cal_http_parse(&req, arena, io, &limits);
+	cal_err e = cal_http_parse_head(&req, arena, io, &limits);
 	cal_log_set_request_id(req.id);
 	if (e == CAL_OK) {
-		e = run(ctx, &req, &resp, &allow, &retry);
+		e = run(ctx, &req, &resp, &limits, &allow, &retry);
 	} else {
 		/* Match anyway so the error is rendered in the route's format (ManyChat expects its v2 block). */
 		const cal_route *route = NULL;

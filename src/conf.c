@@ -68,6 +68,7 @@ static const struct conf_key keys[] = {
 	{"server", "public_url", T_URL, "http://127.0.0.1:8080", 0, 0, 0, F(server_public_url), NULL},
 	{"server", "max_body_bytes", T_INT, "1048576", 1024, 1073741824L, 0, F(server_max_body_bytes), NULL},
 	{"server", "max_requests", T_INT, "10000", 1, 100000000L, 0, F(server_max_requests), NULL},
+	{"server", "read_timeout_ms", T_INT, "10000", 100, 600000L, 0, F(server_read_timeout_ms), NULL},
 	{"server", "trusted_proxies", T_IPLIST, "127.0.0.1,::1", 0, 0, 0, F(server_trusted_proxies), NULL},
 
 	{"database", "host", T_STRING, "localhost", 0, 255, 0, F(database_host), NULL},
@@ -137,6 +138,7 @@ static const struct conf_key keys[] = {
 	{"ratelimit", "webhook_per_min", T_INT, "100", 1, 10000000L, 0, F(ratelimit_webhook_per_min), NULL},
 	{"ratelimit", "api_per_min", T_INT, "1000", 1, 10000000L, 0, F(ratelimit_api_per_min), NULL},
 	{"ratelimit", "admin_per_min", T_INT, "500", 1, 10000000L, 0, F(ratelimit_admin_per_min), NULL},
+	{"ratelimit", "auth_failures_per_min", T_INT, "20", 1, 10000000L, 0, F(ratelimit_auth_failures_per_min), NULL},
 
 	{"admin", "session_secret", T_STRING, "", 0, 1024, 1, F(admin_session_secret), NULL},
 	{"admin", "session_ttl_s", T_INT, "43200", 60, 31536000L, 0, F(admin_session_ttl_s), NULL},

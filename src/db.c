@@ -10,9 +10,14 @@
  *    stays "in a transaction with no connection" and every statement fails with CAL_ERR_UNAVAILABLE until
  *    the caller rolls back. That is what keeps a half-written request from continuing in autocommit.
  *  - After a connect that failed slowly (a timeout: the host drops packets or the server hangs), new
- *    connects are refused for CONNECT_BACKOFF_MS, so a dead database answers 503 at once instead of every
- *    request waiting for a connect timeout. A connect that is refused at once is simply tried again by the
+ *    connects are refused for a back-off that starts at CONNECT_BACKOFF_MS and doubles with every further
+ *    slow failure up to CONNECT_BACKOFF_MAX_MS (jittered downwards, so workers do not probe in step), so a dead
+ *    database answers 503 at once instead of every request waiting for a connect timeout, and a host that
+ *    stays silent is probed less and less. A connect that is refused at once is simply tried again by the
  *    next request: that costs nothing, and a restarted server is used the moment it is back.
+ *  - Every session carries server-side limits below database.query_timeout_ms (session_limits()): the
+ *    server aborts a statement, a lock wait or a metadata-lock wait before the worker would give up on it,
+ *    so a request that answered 503 never commits later when a lock clears (SPEC §14).
  *  - A connection idle for more than IDLE_PING_MS is pinged before use, which finds most dead sessions
  *    before a write is sent and so keeps the blind retry of a write rare.
  *  - Connects, and the ping /health makes, run through the connector's non-blocking API against a
@@ -40,7 +45,8 @@
 #include "caloria/db.h"
 #include "caloria/log.h"
 
-#define CONNECT_BACKOFF_MS 500
+#define CONNECT_BACKOFF_MS 500        /* first wait after a slow connect failure; doubles per further one */
+#define CONNECT_BACKOFF_MAX_MS 30000
 #define SLOW_CONNECT_FAILURE_MS 50 /* a failed connect that took this long starts the back-off */
 #define IDLE_PING_MS 5000
 #define RETRY_IF_FAILED_WITHIN_MS 1000
@@ -62,6 +68,8 @@ struct cal_db {
 	bool in_tx;                /* a transaction is open, or was lost and not yet rolled back */
 	unsigned last_errno;
 	double connect_failed_at;  /* monotonic ms of the last failed connect, 0 = none */
+	double backoff_ms;         /* current back-off after slow connect failures, 0 = none */
+	unsigned long timeouts;    /* statements the server or the client gave up on for time (cal_db_timeouts) */
 	double last_used;          /* monotonic ms of the last successful round trip */
 	stmt_entry *buckets[STMT_BUCKETS];
 	unsigned nstmts;
@@ -149,6 +157,11 @@ static cal_err map_errno(unsigned e)
 	case ER_ROW_IS_REFERENCED_2:
 	case ER_NO_REFERENCED_ROW_2:
 		return CAL_ERR_CONFLICT;
+	case ER_WARN_DATA_OUT_OF_RANGE:
+	case ER_DATA_OUT_OF_RANGE:
+		/* Strict mode refused a number too large for its column: the input's fault, and nothing was
+		 * written; a 500 would blame the server and invite a retry of the same input. */
+		return CAL_ERR_VALIDATION;
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
 	case ER_CON_COUNT_ERROR:
@@ -341,9 +354,41 @@ static int wait_until(MYSQL *my, int status, double deadline)
  * millisecond whatever the server or the network does); CAL_OK or CAL_ERR_UNAVAILABLE, *late (may be NULL)
  * when the budget ran out. Honours the back-off after a slow failure.
  */
+/*
+ * The session's setup statement: UTC, strict mode, and the server-side limits. max_statement_time (seconds,
+ * fractional) sits at 80 % of the query timeout and the lock waits (whole seconds, InnoDB row locks and
+ * metadata locks such as LOCK TABLES) at 60 %, so the server always gives up first and the worker hears
+ * about it; only numbers from the validated configuration are formatted in.
+ */
+static void session_limits(const cal_conf *c, char *out, size_t outlen)
+{
+	double q = c->database_query_timeout_ms > 0 ? (double)c->database_query_timeout_ms : 5000.0;
+	double stmt_s = q * 0.8 / 1000.0;
+	long lock_s = (long)(q * 0.6 / 1000.0);
+
+	if (stmt_s < 0.05)
+		stmt_s = 0.05;
+	if (lock_s < 1)
+		lock_s = 1;
+	snprintf(out, outlen,
+		 "SET time_zone = '+00:00', sql_mode = '" SQL_MODE "', autocommit = 1, max_statement_time = %.3f, "
+		 "innodb_lock_wait_timeout = %ld, lock_wait_timeout = %ld",
+		 stmt_s, lock_s, lock_s);
+}
+
+/* The next back-off after a slow connect failure: doubled, capped, less up to 25 % of jitter. */
+static double next_backoff(double current)
+{
+	double b = current <= 0 ? CONNECT_BACKOFF_MS : current * 2;
+
+	if (b > CONNECT_BACKOFF_MAX_MS)
+		b = CONNECT_BACKOFF_MAX_MS;
+	return b * (0.75 + 0.25 * ((double)(rand() & 0xffff) / 65535.0)); /* never above the step */
+}
+
 static cal_err connect_within(cal_db *db, double budget_ms, bool *late)
 {
-	static const char setup_sql[] = "SET time_zone = '+00:00', sql_mode = '" SQL_MODE "', autocommit = 1";
+	char setup_sql[384];
 	const cal_conf *c = db->conf;
 	double t = now_ms(), deadline = t + budget_ms;
 	unsigned port = c->database_port > 0 && c->database_port <= 65535 ? (unsigned)c->database_port : 0;
@@ -351,9 +396,10 @@ static cal_err connect_within(cal_db *db, double budget_ms, bool *late)
 	cal_err err = CAL_ERR_UNAVAILABLE;
 	int status, ev, rc = 1;
 
+	session_limits(c, setup_sql, sizeof setup_sql);
 	if (late != NULL)
 		*late = false;
-	if (db->connect_failed_at > 0 && t - db->connect_failed_at < CONNECT_BACKOFF_MS) {
+	if (db->connect_failed_at > 0 && t - db->connect_failed_at < db->backoff_ms) {
 		db->last_errno = CR_CONNECTION_ERROR;
 		return CAL_ERR_UNAVAILABLE;
 	}
@@ -369,7 +415,7 @@ static cal_err connect_within(cal_db *db, double budget_ms, bool *late)
 	while (status != 0 && (ev = wait_until(my, status, deadline)) != 0)
 		status = mysql_real_connect_cont(&ret, my, ev);
 	if (status == 0 && ret != NULL) {
-		status = mysql_real_query_start(&rc, my, setup_sql, sizeof setup_sql - 1);
+		status = mysql_real_query_start(&rc, my, setup_sql, strlen(setup_sql));
 		while (status != 0 && (ev = wait_until(my, status, deadline)) != 0)
 			status = mysql_real_query_cont(&rc, my, ev);
 	}
@@ -391,6 +437,7 @@ static cal_err connect_within(cal_db *db, double budget_ms, bool *late)
 	db->my = my;
 	my = NULL;
 	db->connect_failed_at = 0;
+	db->backoff_ms = 0;
 	db->last_used = now_ms();
 	db->last_errno = 0;
 	err = CAL_OK;
@@ -405,7 +452,11 @@ out:
 	if (err != CAL_OK) {
 		double failed_at = now_ms();
 
-		db->connect_failed_at = failed_at - t >= SLOW_CONNECT_FAILURE_MS ? failed_at : 0;
+		bool slow = failed_at - t >= SLOW_CONNECT_FAILURE_MS;
+
+		db->connect_failed_at = slow ? failed_at : 0;
+		if (slow)
+			db->backoff_ms = next_backoff(db->backoff_ms);
 		db->server_version[0] = '\0';
 	}
 	return err;
@@ -770,6 +821,21 @@ static void log_failure(const cal_db *db, const char *sql, cal_err err)
 		cal_error("database", "%s: failed with errno %u", head, db->last_errno);
 }
 
+/* A failure that was about time: a server-side limit fired, or the client's read timeout ran out. */
+static bool is_timeout(const cal_db *db, double took_ms)
+{
+	unsigned e = db->last_errno;
+
+	if (e == ER_LOCK_WAIT_TIMEOUT || e == ER_STATEMENT_TIMEOUT || e == ER_QUERY_INTERRUPTED)
+		return true;
+	return is_lost(e) && took_ms >= query_timeout_ms(db->conf) * 0.9;
+}
+
+unsigned long cal_db_timeouts(const cal_db *db)
+{
+	return db != NULL ? db->timeouts : 0;
+}
+
 static cal_err run(cal_db *db, cal_arena *a, const char *sql, const cal_dbv *params, unsigned nparams,
 		   cal_dbrows *rows, cal_dbresult *res)
 {
@@ -790,6 +856,8 @@ static cal_err run(cal_db *db, cal_arena *a, const char *sql, const cal_dbv *par
 			reprepared = true;
 			continue;
 		}
+		if (is_timeout(db, now_ms() - t0))
+			db->timeouts++;
 		if (how == FAIL_LOST) {
 			disconnect(db);
 			if (!db->in_tx && !reconnected && now_ms() - t0 < RETRY_IF_FAILED_WITHIN_MS) {

@@ -371,7 +371,7 @@ static const char *param_or_empty(const cal_io *io, const char *name)
 	return v ? v : "";
 }
 
-cal_err cal_http_parse(cal_request *req, cal_arena *arena, const cal_io *io, const cal_http_limits *limits)
+cal_err cal_http_parse_head(cal_request *req, cal_arena *arena, const cal_io *io, const cal_http_limits *limits)
 {
 	const char *xid, *uri_query = NULL, *qs, *path;
 	cal_err rc = CAL_OK;
@@ -405,10 +405,21 @@ cal_err cal_http_parse(cal_request *req, cal_arena *arena, const cal_io *io, con
 		rc = CAL_ERR_VALIDATION;
 	qs = param(io, "QUERY_STRING");
 	req->query = qs ? qs : (uri_query ? uri_query : "");
-
-	if (rc == CAL_OK)
-		rc = read_body(req, limits);
 	return rc;
+}
+
+cal_err cal_http_read_body(cal_request *req, const cal_http_limits *limits)
+{
+	if (req->body_read)
+		return CAL_OK;
+	req->body_read = true;
+	return read_body(req, limits);
+}
+
+cal_err cal_http_parse(cal_request *req, cal_arena *arena, const cal_io *io, const cal_http_limits *limits)
+{
+	cal_err rc = cal_http_parse_head(req, arena, io, limits);
+	return rc == CAL_OK ? cal_http_read_body(req, limits) : rc;
 }
 
 void cal_http_request_release(cal_request *req)
@@ -579,15 +590,59 @@ bool cal_http_utf8_valid(const char *s, size_t len)
 }
 
 /*
+ * An integer literal at s (n bytes, optional '-', digits) fits in 64 bits: int64 when negative, uint64
+ * otherwise. json-c saturates larger ones silently, which would turn every huge id into the same user.
+ */
+static bool int_literal_fits(const char *s, size_t n)
+{
+	bool neg = n > 0 && s[0] == '-';
+	const char *limit = neg ? "9223372036854775808" : "18446744073709551615";
+	size_t lim_len = strlen(limit);
+
+	if (neg) {
+		s++;
+		n--;
+	}
+	while (n > 1 && s[0] == '0') { /* strict parsing refuses these later; compare the value only */
+		s++;
+		n--;
+	}
+	return n < lim_len || (n == lim_len && memcmp(s, limit, n) <= 0);
+}
+
+/* Length of the number token at s[i]; *is_int says whether it has no fraction or exponent. */
+static size_t number_token(const char *s, size_t n, size_t i, bool *is_int)
+{
+	size_t k = i + (s[i] == '-');
+
+	*is_int = true;
+	while (k < n && isdigit((unsigned char)s[k]))
+		k++;
+	while (k < n && (s[k] == '.' || s[k] == 'e' || s[k] == 'E' || s[k] == '+' || s[k] == '-' ||
+			 isdigit((unsigned char)s[k]))) {
+		*is_int = false;
+		k++;
+	}
+	return k - i;
+}
+
+/*
  * json-c accepts a few things JSON does not (single-quoted strings, NaN, Infinity) and decodes \u0000 into
- * strings that C then truncates. This pass rejects them before json-c sees the text.
+ * strings that C then truncates, and it clamps integers beyond 64 bits. This pass rejects them before
+ * json-c sees the text.
  */
 static const char *json_lex_check(const char *s, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
 		char c = s[i];
-		if (c == '"') {
+		if (c == '-' || isdigit((unsigned char)c)) {
+			bool is_int;
+			size_t len = number_token(s, n, i, &is_int);
+			if (is_int && !int_literal_fits(s + i, len))
+				return "integer beyond 64 bits";
+			i += len;
+		} else if (c == '"') {
 			for (i++; i < n && s[i] != '"'; i++) {
 				if (s[i] != '\\')
 					continue;

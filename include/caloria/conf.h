@@ -18,6 +18,7 @@ typedef struct cal_conf {
 	char *server_public_url;
 	long server_max_body_bytes;
 	long server_max_requests;
+	long server_read_timeout_ms;
 	char *server_trusted_proxies; /* comma-separated IPs */
 	/* [database] */
 	char *database_host;
@@ -82,6 +83,7 @@ typedef struct cal_conf {
 	long ratelimit_webhook_per_min;
 	long ratelimit_api_per_min;
 	long ratelimit_admin_per_min;
+	long ratelimit_auth_failures_per_min;
 	/* [admin] */
 	char *admin_session_secret; /* secret */
 	long admin_session_ttl_s;

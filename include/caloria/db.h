@@ -111,6 +111,12 @@ bool cal_db_last_was_duplicate(const cal_db *db);
 /* The last failure was InnoDB choosing this transaction as a deadlock victim: it was rolled back whole, and
  * running it again from the start is the remedy. */
 bool cal_db_last_was_deadlock(const cal_db *db);
+/*
+ * Statements given up on for time since the handle was created: a server-side limit (lock wait, metadata
+ * lock wait, max_statement_time) or the client's read timeout. The pipeline compares it before and after
+ * a request to tell the pool that database calls are timing out (/health "degraded").
+ */
+unsigned long cal_db_timeouts(const cal_db *db);
 
 /* Row helpers: parse a cell; return def when NULL or unparsable. */
 long long cal_db_cell_int(const cal_dbrows *r, size_t row, unsigned col, long long def);

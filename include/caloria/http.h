@@ -65,6 +65,7 @@ typedef struct cal_request {
 	struct timespec started;   /* CLOCK_MONOTONIC */
 	const char *principal;     /* who is calling, for rate-limit keys; set by auth/handlers */
 	const struct cal_admin_who *who; /* the admin session or API token that authenticated it (admin_auth.h) */
+	bool body_read;            /* cal_http_read_body() has run (the body may still be empty) */
 } cal_request;
 
 typedef struct cal_header {
@@ -92,6 +93,13 @@ typedef struct cal_http_limits {
  * request id and client ip are set even when an error is returned, so the error can be answered.
  */
 cal_err cal_http_parse(cal_request *req, cal_arena *arena, const cal_io *io, const cal_http_limits *limits);
+/*
+ * The two halves of cal_http_parse(), for the pipeline (SPEC §1): the head (parameters, headers, request id,
+ * client address) first, so authentication and rate limits run before a single body byte is read; then
+ * the body, once, with the same limits. cal_http_read_body() is a no-op the second time.
+ */
+cal_err cal_http_parse_head(cal_request *req, cal_arena *arena, const cal_io *io, const cal_http_limits *limits);
+cal_err cal_http_read_body(cal_request *req, const cal_http_limits *limits);
 /* Releases what the request owns outside the arena (the parsed JSON). */
 void cal_http_request_release(cal_request *req);
 

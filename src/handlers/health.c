@@ -20,6 +20,7 @@
 
 #include "caloria/cache.h"
 #include "caloria/db.h"
+#include "caloria/dbwatch.h"
 #include "caloria/apiclient.h"
 #include "caloria/handlers.h"
 #include "caloria/metrics.h"
@@ -73,19 +74,30 @@ static cal_err reply(cal_response *resp, int status, struct json_object *o)
 	return CAL_OK;
 }
 
-/* The worker's session, pinged (or opened) within DB_PROBE_BUDGET_MS: /health answers within 100 ms. */
-static bool db_check(cal_ctx *ctx, struct json_object *parent, const char *key)
+/*
+ * The worker's session, pinged (or opened) within DB_PROBE_BUDGET_MS: /health answers within 100 ms. A ping
+ * touches no table, so a database whose tables are locked or whose statements stall still answers it;
+ * what other workers saw (dbwatch: calls timed out in the last CAL_DBWATCH_WINDOW_S s) makes it degraded.
+ */
+static bool db_check(cal_ctx *ctx, struct json_object *parent, const char *key, bool *degraded)
 {
 	struct json_object *o = json_object_new_object();
 	double ms = 0;
 	bool timed_out = false;
 	cal_err e = cal_db_ping_within(ctx->db, DB_PROBE_BUDGET_MS, &ms, &timed_out);
+	bool stalled = e == CAL_OK && cal_dbwatch_recent_timeouts(ctx->shm, time(NULL));
+	bool slow = e == CAL_OK && (ms > DB_SLOW_MS || stalled);
 
-	add(o, "status", str(e != CAL_OK ? "unhealthy" : ms > DB_SLOW_MS ? "degraded" : "healthy"));
+	add(o, "status", str(e != CAL_OK ? "unhealthy" : slow ? "degraded" : "healthy"));
 	add(o, "latency_ms", num(ms, 2));
 	if (e != CAL_OK)
 		add(o, "error", str(timed_out ? "timeout" : "unavailable"));
+	else if (stalled)
+		add(o, "reason", str("database calls timed out in the last 30 s"));
+	else if (slow)
+		add(o, "reason", str("slow ping"));
 	add(parent, key, o);
+	*degraded = stalled; /* a slow ping alone is load, not a stall: shown, not escalated */
 	return e == CAL_OK;
 }
 
@@ -223,10 +235,11 @@ cal_err cal_h_health(cal_ctx *ctx, cal_request *req, cal_response *resp)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *checks = json_object_new_object();
-	bool db_ok, cache_ok, degraded = false;
+	bool db_ok, db_slow, cache_ok, degraded = false;
 	const char *status;
 
-	db_ok = db_check(ctx, checks, "database");
+	db_ok = db_check(ctx, checks, "database", &db_slow);
+	degraded |= db_slow;
 	add(checks, "cache", cache_object(ctx, &cache_ok));
 	degraded |= !cache_ok;
 	degraded |= !apis_check(ctx, checks);

@@ -678,3 +678,43 @@ Test(http, too_many_headers_are_dropped_not_overflowed)
 	cr_assert_eq(resp.nheaders, CAL_MAX_RESP_HEADERS);
 	cal_resp_free(&resp);
 }
+
+/* json-c clamps integers beyond 64 bits, which turned every huge id into one user: refused before it. */
+Test(http, json_integers_beyond_64_bits_are_refused)
+{
+	static const char *const refused[] = {
+		"{\"id\": 18446744073709551616}", "{\"id\": -9223372036854775809}",
+		"{\"a\": [1, 2, 99999999999999999999999]}", "{\"id\": 1000000000000000000000000000000000000}",
+	};
+	static const char *const accepted[] = {
+		"{\"id\": 18446744073709551615}", "{\"id\": -9223372036854775808}",
+		"{\"x\": 123456789012345678901234567890.5, \"y\": -0.5, \"z\": 1e3}",
+		"{\"s\": \"18446744073709551616\"}",
+	};
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		const char *why = NULL;
+		cr_expect_eq(json_of(refused[i], true, &why), CAL_ERR_INVALID_JSON, "accepted: %s", refused[i]);
+		cr_expect_str_eq(why != NULL ? why : "", "integer beyond 64 bits");
+	}
+	for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+		const char *why = NULL;
+		cr_expect_eq(json_of(accepted[i], true, &why), CAL_OK, "%s: %s", accepted[i], why ? why : "");
+	}
+}
+
+/* The pipeline authenticates on the head alone (SPEC §1): parsing it must not read one body byte. */
+Test(http, head_reads_no_body_until_asked)
+{
+	p("REQUEST_METHOD", "POST");
+	p("REQUEST_URI", "/webhook/manychat");
+	p("CONTENT_LENGTH", "13");
+	body("{\"id\": \"ab\"}\n");
+	cr_assert_eq(cal_http_parse_head(&req, &arena, &io, &limits), CAL_OK);
+	cr_assert_eq(fk.reads, 0, "no body byte read with the head");
+	cr_assert_null(req.body);
+	cr_assert_eq(cal_http_read_body(&req, &limits), CAL_OK);
+	cr_assert_eq(req.body_len, 13);
+	cr_assert_eq(cal_http_read_body(&req, &limits), CAL_OK, "a second call is a no-op");
+	cr_assert_eq(req.body_len, 13);
+}
