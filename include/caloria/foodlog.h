@@ -32,6 +32,29 @@ typedef struct cal_meal {
 	bool count_analysis;     /* add 1 to daily_stats.analyses_count (false when it was counted already) */
 } cal_meal;
 
+/*
+ * Plausibility bounds of a meal to be logged as it was read. Beyond them the user most likely mistyped an
+ * amount ("5 kg de manteca"), and logging it would both mislead and, repeated, overflow the day's totals;
+ * the bot asks instead. Photos and voice go through the same check.
+ */
+#define CAL_FOODLOG_MAX_ITEM_G 3000.0
+#define CAL_FOODLOG_MAX_MEAL_KCAL 10000.0
+#define CAL_FOODLOG_MAX_MEAL_SODIUM_MG 50000.0
+
+typedef enum cal_plausibility {
+	CAL_PLAUSIBLE = 0,
+	CAL_IMPLAUSIBLE_ITEM,  /* an item weighs more than CAL_FOODLOG_MAX_ITEM_G, or a nutrient other than energy
+				  is beyond its bound and the heaviest item is named */
+	CAL_IMPLAUSIBLE_MEAL   /* the meal's energy is beyond the bound (or not a number) */
+} cal_plausibility;
+
+/*
+ * Checks m and its SPEC §5.4 items array (may be NULL). *item (may be NULL) gets the name of the first item
+ * that is too heavy, *grams its weight.
+ */
+cal_plausibility cal_foodlog_plausible(const cal_meal *m, struct json_object *items, const char **item,
+				       double *grams);
+
 typedef struct cal_logged {
 	long long food_log_id;
 	long long analysis_id;

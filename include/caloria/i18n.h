@@ -62,6 +62,8 @@ typedef enum cal_msg {
 	CAL_MSG_DAY_PROGRESS,         /* %d consumed kcal, %d goal kcal, %d remaining kcal (more than 200 left) */
 	CAL_MSG_DAY_OVER,             /* %d consumed kcal, %d goal kcal, %d kcal over the goal (more than 200) */
 	CAL_MSG_FOOD_UNCLEAR,         /* no args: nothing matched (status food_unclear) */
+	CAL_MSG_FOOD_TOO_HEAVY,       /* s f: item name, grams — an item beyond the plausible weight; asks */
+	CAL_MSG_FOOD_TOO_MUCH,        /* f: kcal — a meal beyond the plausible energy; asks */
 	CAL_MSG_FOOD_CONFIRM,         /* %.0f estimated kcal: low confidence, asks to confirm or describe */
 	CAL_MSG_FOOD_CANCELLED,       /* no args */
 	CAL_MSG_ANALYSIS_GONE,        /* no args: confirm/cancel of an analysis that is not pending */

@@ -72,6 +72,9 @@ typedef struct mc {
 	/* The text's analysis as a meal, made before the database is touched (food_candidate()). */
 	struct json_object *food_doc; /* owned: {"analysis": {…}, "matched", "sodium_mg"} (foodtext.h) */
 	cal_meal meal;
+	cal_plausibility plausibility; /* of meal; not CAL_PLAUSIBLE = ask, do not log */
+	const char *heavy_item;        /* the item beyond the weight bound, with its grams */
+	double heavy_grams;
 } mc;
 
 /* ---- input ------------------------------------------------------------------------------------------ */
@@ -756,7 +759,21 @@ static int analyse_text(mc *m)
 	m->meal.fiber_g = num_of(total, "fiber_g");
 	m->meal.sodium_mg = num_of(m->food_doc, "sodium_mg");
 	m->meal.count_analysis = true;
+	m->plausibility = cal_foodlog_plausible(&m->meal, items, &m->heavy_item, &m->heavy_grams);
 	return (int)num_of(m->food_doc, "matched");
+}
+
+/* A meal beyond the plausible bounds is not logged: the user is asked to check the amounts. */
+static cal_err ask_implausible(mc *m, struct json_object *analysis)
+{
+	if (m->plausibility == CAL_IMPLAUSIBLE_ITEM)
+		cal_reply_text(m->reply, cal_i18n_printf(m->a, CAL_MSG_FOOD_TOO_HEAVY, m->user.lang,
+							 m->heavy_item != NULL ? m->heavy_item : "?", m->heavy_grams));
+	else
+		cal_reply_text(m->reply, cal_i18n_printf(m->a, CAL_MSG_FOOD_TOO_MUCH, m->user.lang, m->meal.kcal));
+	cal_reply_status(m->reply, "food_unclear");
+	cal_reply_put(m->reply, "analysis", json_object_get(analysis));
+	return CAL_OK;
 }
 
 /* The reply to a logged text meal; m->user.today already holds the day after it. */
@@ -882,6 +899,9 @@ static cal_err log_food_text(mc *m)
 		cal_reply_put(m->reply, "analysis", json_object_get(analysis));
 		return CAL_OK;
 	}
+	/* Implausible amounts first: a guess of 5 kg of butter is a typo to fix, not a meal to confirm. */
+	if (m->plausibility != CAL_PLAUSIBLE && json_object_object_get_ex(m->food_doc, "analysis", &analysis))
+		return ask_implausible(m, analysis);
 	if (m->meal.confidence < CONFIRM_BELOW && !will_look_up(m))
 		return ask_to_confirm(m);
 	err = cal_foodlog_record(m->db, m->user.id, m->user.today.date, m->user.targets.daily_goal, &m->meal,
@@ -1343,7 +1363,7 @@ static bool food_candidate(mc *m)
 	int offset;
 	if (cal_quiz_parse_timezone(m->in.text, &offset) == 0)
 		return false;
-	if (analyse_text(m) < 1)
+	if (analyse_text(m) < 1 || m->plausibility != CAL_PLAUSIBLE)
 		return false;
 	/* A meal with foods to look up takes the ordinary path: its job joins the turn's transaction; so does a
 	 * guess, which is not logged but asked about. */

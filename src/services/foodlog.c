@@ -27,6 +27,59 @@ static double round1(double v)
 	return round(v * 10.0) / 10.0;
 }
 
+/* v within [0, max]; false for NaN and infinities too. */
+static bool within(double v, double max)
+{
+	return v >= 0.0 && v <= max;
+}
+
+cal_plausibility cal_foodlog_plausible(const cal_meal *m, struct json_object *items, const char **item,
+				       double *grams)
+{
+	size_t n = items != NULL && json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(items, i), *g, *name;
+		double w;
+
+		if (!json_object_object_get_ex(it, "grams", &g) || g == NULL)
+			continue;
+		w = json_object_get_double(g);
+		if (within(w, CAL_FOODLOG_MAX_ITEM_G))
+			continue;
+		if (item != NULL)
+			*item = json_object_object_get_ex(it, "name", &name) ? json_object_get_string(name) : NULL;
+		if (grams != NULL)
+			*grams = w;
+		return CAL_IMPLAUSIBLE_ITEM;
+	}
+	if (within(m->kcal, CAL_FOODLOG_MAX_MEAL_KCAL) && within(m->sodium_mg, CAL_FOODLOG_MAX_MEAL_SODIUM_MG) &&
+	    within(m->protein_g, CAL_FOODLOG_MAX_MEAL_KCAL / 4) && within(m->carbs_g, CAL_FOODLOG_MAX_MEAL_KCAL / 4) &&
+	    within(m->fat_g, CAL_FOODLOG_MAX_MEAL_KCAL / 9) && within(m->fiber_g, CAL_FOODLOG_MAX_ITEM_G))
+		return CAL_PLAUSIBLE;
+	if (within(m->kcal, CAL_FOODLOG_MAX_MEAL_KCAL) && n > 0) {
+		/* Energy is fine but a nutrient is not (3 kg of salt): name the heaviest item, the likely typo. */
+		struct json_object *heaviest = NULL, *g, *name;
+		double most = -1;
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *it = json_object_array_get_idx(items, i);
+			if (json_object_object_get_ex(it, "grams", &g) && json_object_get_double(g) > most) {
+				most = json_object_get_double(g);
+				heaviest = it;
+			}
+		}
+		if (heaviest != NULL) {
+			if (item != NULL)
+				*item = json_object_object_get_ex(heaviest, "name", &name) ? json_object_get_string(name) : NULL;
+			if (grams != NULL)
+				*grams = most;
+			return CAL_IMPLAUSIBLE_ITEM;
+		}
+	}
+	return CAL_IMPLAUSIBLE_MEAL;
+}
+
 /* Opens a transaction unless the caller already has one; *own says whether we must close it. */
 static cal_err tx_begin(cal_db *db, bool *own)
 {

@@ -186,6 +186,16 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_FOOD_UNCLEAR] = {"", {
 		"No reconocí ningún alimento 🤔 Probá con algo como \"2 huevos y una tostada\" o \"200 g de arroz\".",
 		"I couldn't recognise any food 🤔 Try something like \"2 eggs and a toast\" or \"200 g of rice\"."}},
+	[CAL_MSG_FOOD_TOO_HEAVY] = {"sf", {
+		"¿%s, %.0f g? Es mucho más de lo que entra en una comida, así que no lo anoté. "
+		"Si fue así, contámelo por partes; si no, escribí de nuevo la cantidad (por ejemplo \"50 g\").",
+		"%s, %.0f g? That is far more than one meal holds, so I didn't log it. "
+		"If it's right, tell me in parts; if not, write the amount again (for example \"50 g\")."}},
+	[CAL_MSG_FOOD_TOO_MUCH] = {"f", {
+		"Eso suma unas %.0f kcal en una sola comida, más de lo posible, así que no lo anoté. "
+		"¿Revisás las cantidades y me lo escribís de nuevo?",
+		"That adds up to about %.0f kcal in one meal, more than is possible, so I didn't log it. "
+		"Could you check the amounts and write it again?"}},
 	[CAL_MSG_FOOD_CONFIRM] = {"f", {
 		"Calculo unas %.0f kcal, pero no estoy seguro. ¿Lo anoto? También podés describirlo con palabras.",
 		"I estimate about %.0f kcal, but I'm not sure. Shall I log it? You can also describe it in words."}},

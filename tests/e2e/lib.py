@@ -140,6 +140,104 @@ def fcgi(socket_path):
     return FastCGIClient("unix:" + socket_path)
 
 
+# ------------------------------------------------------------------------------------ private pools
+
+class PrivatePool:
+    """caloria.fcgi with the stack's config plus CALORIA_* overrides, in a private directory (its own socket,
+    shared segment, run directory and log), spoken to over FastCGI directly: no other suite's traffic reaches
+    it and its settings (workers, limits, timeouts) are the test's own."""
+
+    def __init__(self, workers=4, env=None, warm_top=0):
+        import tempfile
+        from fcgi_client import FastCGIClient
+        if not CONF:
+            skip("CALORIA_E2E_CONF is not set (run through tests/run)")
+        self.workers_wanted = workers
+        self.dir = tempfile.mkdtemp(prefix="caloria-private-")
+        self.sock = os.path.join(self.dir, "caloria.sock")
+        self.log = os.path.join(self.dir, "caloria.log")
+        full = dict(os.environ)
+        full.update({
+            "CALORIA_CACHE_PATH": os.path.join(self.dir, "caloria.cache"),
+            "CALORIA_CACHE_SIZE_MB": "16",
+            "CALORIA_CACHE_WARM_TOP": str(warm_top),
+            "CALORIA_PATHS_RUN_DIR": self.dir,
+            "CALORIA_LOG_FILE": self.log,
+        })
+        full.update(env or {})
+        binary = os.path.join(BUILD, "caloria.fcgi")
+        self.stderr = open(os.path.join(self.dir, "stderr.log"), "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--config", CONF, "--listen", "unix:" + self.sock, "--workers", str(workers),
+             "--allow-root"], env=full, stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr)
+        self.client = FastCGIClient("unix:" + self.sock, timeout=30)
+        wait_for(lambda: os.path.exists(self.sock), 30, "the pool's socket")
+        wait_for(lambda: len(self.workers()) == workers, 30, "%d workers" % workers)
+        wait_for(lambda: self.client.http("GET", "/health/live").status == 200, 30, "/health/live")
+
+    def workers(self):
+        """Live workers of this pool, sorted."""
+        return sorted(p for p in _children(self.proc.pid))
+
+    def http(self, method, path, body=b"", headers=None, timeout=None):
+        if timeout is None:
+            return self.client.http(method, path, body, headers)
+        from fcgi_client import FastCGIClient
+        return FastCGIClient("unix:" + self.sock, timeout=timeout).http(method, path, body, headers)
+
+    def webhook(self, body, headers=None, timeout=None):
+        h = {"Content-Type": "application/json"}
+        h.update(webhook_headers() if headers is None else headers)
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return self.http("POST", "/webhook/manychat", data, h, timeout=timeout)
+
+    def metrics(self):
+        r = self.http("GET", "/health/metrics")
+        status(r, 200, "GET /health/metrics")
+        return r.json()
+
+    def access_pids(self, route):
+        """Which worker pids wrote access lines for route."""
+        pids = set()
+        with open(self.log, errors="replace") as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if row.get("msg") == "access" and row.get("route") == route:
+                    pids.add(row.get("pid"))
+        return pids
+
+    def close(self):
+        import shutil
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _children(parent):
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            # The pool's job runner child calls itself caloria-jobs; it serves no request.
+            if int(fields[1]) == parent and fields[0] != "Z" and "(caloria-jobs)" not in stat:
+                out.append(int(name))
+    return out
+
+
 # ----------------------------------------------------------------------------------- configuration
 
 def conf_get(section, key):

@@ -11,95 +11,21 @@ CALORIA_E2E_BUILD). Ends with `N passed, M failed`.
 import concurrent.futures
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
-from fcgi_client import FastCGIClient  # noqa: E402
 
 WORKERS = 4
 LIMIT = 100  # ratelimit.webhook_per_min used by this suite
 
 
-class Pool:
-    """A 4-worker pool with a private shared segment; config from the stack's file plus overrides."""
+class Pool(lib.PrivatePool):
+    """A 4-worker private pool whose webhook limit is LIMIT per minute."""
 
     def __init__(self, warm_top=0):
-        if not lib.CONF:
-            lib.skip("CALORIA_E2E_CONF is not set (run through tests/run)")
-        self.dir = tempfile.mkdtemp(prefix="caloria-shm-e2e-")
-        self.sock = os.path.join(self.dir, "caloria.sock")
-        self.log = os.path.join(self.dir, "caloria.log")
-        env = dict(os.environ)
-        env.update({
-            "CALORIA_CACHE_PATH": os.path.join(self.dir, "caloria.cache"),
-            "CALORIA_CACHE_SIZE_MB": "16",
-            "CALORIA_CACHE_WARM_TOP": str(warm_top),
-            "CALORIA_PATHS_RUN_DIR": self.dir,
-            "CALORIA_LOG_FILE": self.log,
-            "CALORIA_RATELIMIT_WEBHOOK_PER_MIN": str(LIMIT),
-        })
-        binary = os.path.join(lib.BUILD, "caloria.fcgi")
-        self.stderr = open(os.path.join(self.dir, "stderr.log"), "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--config", lib.CONF, "--listen", "unix:" + self.sock, "--workers", str(WORKERS),
-             "--allow-root"], env=env, stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr)
-        self.client = FastCGIClient("unix:" + self.sock, timeout=30)
-        lib.wait_for(lambda: os.path.exists(self.sock), 30, "the pool's socket")
-        lib.wait_for(lambda: len(self.workers()) == WORKERS, 30, "%d workers" % WORKERS)
-        lib.wait_for(lambda: self.client.http("GET", "/health/live").status == 200, 30, "/health/live")
-
-    def workers(self):
-        out = []
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                try:
-                    with open("/proc/%s/stat" % name) as f:
-                        stat = f.read()
-                except OSError:
-                    continue
-                fields = stat[stat.rindex(")") + 2:].split()
-                # The pool's job runner child calls itself caloria-jobs; it serves no request.
-                if int(fields[1]) == self.proc.pid and fields[0] != "Z" and "(caloria-jobs)" not in stat:
-                    out.append(int(name))
-        return sorted(out)
-
-    def http(self, method, path, body=b"", headers=None):
-        return self.client.http(method, path, body, headers)
-
-    def metrics(self):
-        r = self.http("GET", "/health/metrics")
-        lib.status(r, 200, "GET /health/metrics")
-        return r.json()
-
-    def access_pids(self, route):
-        """Which worker pids wrote access lines for route."""
-        pids = set()
-        with open(self.log, errors="replace") as f:
-            for line in f:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                if row.get("msg") == "access" and row.get("route") == route:
-                    pids.add(row.get("pid"))
-        return pids
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().__init__(WORKERS, {"CALORIA_RATELIMIT_WEBHOOK_PER_MIN": str(LIMIT)}, warm_top)
 
 
 def message(pool, subscriber, text):

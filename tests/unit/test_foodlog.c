@@ -154,3 +154,36 @@ Test(foodlog, date_minus)
 	cr_assert_eq(cal_foodlog_date_minus("2025-01-01x", 1, out), -1);
 	cr_assert_eq(cal_foodlog_date_minus(NULL, 1, out), -1);
 }
+
+static struct json_object *items_of(const char *json)
+{
+	return json_tokener_parse(json);
+}
+
+/* "5 kg de manteca" is asked about, not logged (and 58 of them no longer overflow the day's totals). */
+Test(foodlog, plausibility_bounds)
+{
+	cal_meal m = {.kcal = 143, .protein_g = 12.6, .carbs_g = 0.7, .fat_g = 9.5, .sodium_mg = 140};
+	struct json_object *ok = items_of("[{\"name\": \"huevo\", \"grams\": 100}]");
+	struct json_object *heavy = items_of("[{\"name\": \"pan\", \"grams\": 50}, {\"name\": \"manteca\", \"grams\": 5000}]");
+	struct json_object *salt = items_of("[{\"name\": \"sal\", \"grams\": 3000}, {\"name\": \"pan\", \"grams\": 50}]");
+	const char *name = NULL;
+	double grams = 0;
+
+	cr_assert_eq(cal_foodlog_plausible(&m, ok, &name, &grams), CAL_PLAUSIBLE);
+	cr_assert_eq(cal_foodlog_plausible(&m, NULL, NULL, NULL), CAL_PLAUSIBLE);
+	cr_assert_eq(cal_foodlog_plausible(&m, heavy, &name, &grams), CAL_IMPLAUSIBLE_ITEM);
+	cr_assert_str_eq(name, "manteca");
+	cr_assert_float_eq(grams, 5000, 0.01);
+	m.kcal = 10000.1;
+	cr_assert_eq(cal_foodlog_plausible(&m, ok, NULL, NULL), CAL_IMPLAUSIBLE_MEAL);
+	m.kcal = 0.0 / 0.0;
+	cr_assert_eq(cal_foodlog_plausible(&m, ok, NULL, NULL), CAL_IMPLAUSIBLE_MEAL, "NaN is never plausible");
+	m.kcal = 0;
+	m.sodium_mg = 1162740; /* 3 kg of salt: no energy, but far beyond any meal */
+	cr_assert_eq(cal_foodlog_plausible(&m, salt, &name, &grams), CAL_IMPLAUSIBLE_ITEM);
+	cr_assert_str_eq(name, "sal", "the heaviest item is named");
+	json_object_put(ok);
+	json_object_put(heavy);
+	json_object_put(salt);
+}
