@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,15 +278,46 @@ static void watch(timer_t timer, int fd, long ms)
  * Accepts the next connection for libfcgi unless a kept-alive one is still open; the descriptor is then
  * libfcgi's, closed by FCGX_Finish_r() or by FCGX_Accept_r() when the request cannot be read. 0 or -errno.
  */
+/*
+ * libfcgi's own accept honours FCGI_WEB_SERVER_ADDRS (the web servers allowed to connect over TCP); since
+ * the worker accepts for it, the same rule is applied here. Unix sockets are guarded by their file mode.
+ */
+static bool peer_allowed(const struct sockaddr_storage *sa)
+{
+	const char *list = getenv("FCGI_WEB_SERVER_ADDRS");
+	char ip[INET_ADDRSTRLEN];
+	size_t n;
+
+	if (list == NULL || *list == '\0' || sa->ss_family != AF_INET)
+		return true;
+	if (inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip) == NULL)
+		return false;
+	n = strlen(ip);
+	for (const char *p = list; *p != '\0';) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, ip, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
 static int accept_for_libfcgi(FCGX_Request *req)
 {
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof sa;
 	int fd;
 
 	if (req->ipcFd >= 0)
 		return 0;
-	fd = accept4(req->listen_sock, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(req->listen_sock, (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (!peer_allowed(&sa)) {
+		cal_warn("security", "FastCGI connection from a peer not in FCGI_WEB_SERVER_ADDRS refused");
+		close(fd);
+		return -EAGAIN;
+	}
 	req->ipcFd = fd;
 	req->keepConnection = 1; /* so FCGX_Accept_r's "finish the previous request" keeps this descriptor */
 	return 0;

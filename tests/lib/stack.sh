@@ -130,6 +130,9 @@ lease_s = ${STK_JOBS_LEASE_S:-10}
 
 [ratelimit]
 webhook_per_min = ${STK_WEBHOOK_PER_MIN:-100}
+# Every suite's forged and token-less requests come from 127.0.0.1; the default of 20 per minute is exercised
+# by tests/e2e/test_faults.py on a private pool.
+auth_failures_per_min = ${STK_AUTH_FAILURES_PER_MIN:-100000}
 
 [admin]
 session_secret = $(stk_secret 32)
