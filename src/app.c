@@ -40,14 +40,17 @@ static long rate_limit_of(const cal_conf *conf, cal_rate_class rc)
 }
 
 /*
- * The key of §4.4 for limits that run before the body is read: an API route's bearer token (by hash, so the
- * token itself never sits in shared memory; auth has already accepted it), else the client IP. Routes whose
+ * The key of §4.4 for limits that run before the body is read: who authenticated (admin user or API token,
+ * as auth recorded it), else an API route's bearer token (by hash, so the token itself never sits in shared
+ * memory), else the client IP. Routes whose
  * key lives in the body (the ManyChat subscriber id) are limited after the body is read, see body_rate_key.
  */
 static const char *head_rate_key(const cal_route *route, cal_request *req)
 {
 	const char *token = cal_auth_bearer(req);
 
+	if (req->principal != NULL) /* set by auth: the admin user or the API token that authenticated */
+		return req->principal;
 	if (route->rate == CAL_RATE_API && token != NULL) {
 		char hex[65];
 		cal_auth_sha256_hex(token, strlen(token), hex);
