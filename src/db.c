@@ -376,6 +376,18 @@ static void session_limits(const cal_conf *c, char *out, size_t outlen)
 		 stmt_s, lock_s, lock_s);
 }
 
+cal_err cal_db_statement_limits(cal_db *db, bool on)
+{
+	char sql[384];
+
+	if (on)
+		session_limits(db->conf, sql, sizeof sql);
+	else
+		snprintf(sql, sizeof sql, "SET max_statement_time = 0, innodb_lock_wait_timeout = 50, "
+					  "lock_wait_timeout = 600");
+	return cal_db_exec_script(db, sql);
+}
+
 /* The next back-off after a slow connect failure: doubled, capped, less up to 25 % of jitter. */
 static double next_backoff(double current)
 {

@@ -417,6 +417,10 @@ cal_err cal_migrate_apply(cal_db *db, const char *dir, FILE *out)
 	if (err != CAL_OK)
 		goto out;
 	locked = true;
+	/* DDL on a big table may run for minutes: the request-sized statement limits do not apply here. */
+	err = cal_db_statement_limits(db, false);
+	if (err != CAL_OK)
+		goto out;
 	/* Read under the lock: a concurrent run may just have applied something. */
 	err = read_applied(db, &a, &rows, out);
 	if (err != CAL_OK)
@@ -435,8 +439,11 @@ cal_err cal_migrate_apply(cal_db *db, const char *dir, FILE *out)
 	if (out != NULL && applied == 0)
 		fprintf(out, "schema is up to date (%zu migrations)\n", files.count);
 out:
-	if (locked)
+	if (locked) {
 		unlock(db, &a);
+		if (cal_db_connected(db))
+			(void)cal_db_statement_limits(db, true);
+	}
 	mlist_free(&files);
 	cal_arena_free(&a);
 	return err;

@@ -117,6 +117,11 @@ bool cal_db_last_was_deadlock(const cal_db *db);
  * a request to tell the pool that database calls are timing out (/health "degraded").
  */
 unsigned long cal_db_timeouts(const cal_db *db);
+/*
+ * Turns the session's server-side statement and lock-wait limits off (migrations: DDL on a large table may
+ * take minutes) or back on. A session opened later always starts with them on.
+ */
+cal_err cal_db_statement_limits(cal_db *db, bool on);
 
 /* Row helpers: parse a cell; return def when NULL or unparsable. */
 long long cal_db_cell_int(const cal_dbrows *r, size_t row, unsigned col, long long def);

@@ -155,7 +155,7 @@ def stalled_database_degrades_health_and_keeps_the_pool_answering():
         users = [sid("stall%d" % n) for n in range(3)]
         for u in users:
             profile(pool, u)
-        holder = hold("LOCK TABLES users WRITE", 10)
+        holder = hold("LOCK TABLES users WRITE", 14)  # outlasts the 8 s below plus a last 3 s lock wait
         wait_for_lock("LOCK TABLES users WRITE")
         threads = [threading.Thread(target=chatter, args=(n,)) for n in range(3)]
         for t in threads:
