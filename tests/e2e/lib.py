@@ -177,7 +177,7 @@ class PrivatePool:
 
     def workers(self):
         """Live workers of this pool, sorted."""
-        return sorted(p for p in _children(self.proc.pid))
+        return sorted(_workers_of(self.proc.pid))
 
     def http(self, method, path, body=b"", headers=None, timeout=None):
         if timeout is None:
@@ -222,7 +222,7 @@ class PrivatePool:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _children(parent):
+def _workers_of(parent):
     out = []
     for name in os.listdir("/proc"):
         if name.isdigit():
