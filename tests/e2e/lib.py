@@ -196,18 +196,19 @@ class PrivatePool:
         status(r, 200, "GET /health/metrics")
         return r.json()
 
-    def access_pids(self, route):
-        """Which worker pids wrote access lines for route."""
-        pids = set()
+    def log_rows(self):
+        """The pool's JSON log lines as objects; unparsable lines are skipped."""
         with open(self.log, errors="replace") as f:
             for line in f:
                 try:
-                    row = json.loads(line)
+                    yield json.loads(line)
                 except ValueError:
                     continue
-                if row.get("msg") == "access" and row.get("route") == route:
-                    pids.add(row.get("pid"))
-        return pids
+
+    def access_pids(self, route):
+        """Which worker pids wrote access lines for route."""
+        return {row.get("pid") for row in self.log_rows()
+                if row.get("msg") == "access" and row.get("route") == route}
 
     def close(self):
         import shutil

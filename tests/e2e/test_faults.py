@@ -9,7 +9,6 @@ other suite's traffic counts. Needs the environment tests/run provides. Ends wit
 """
 
 import concurrent.futures
-import json
 import os
 import socket
 import struct
@@ -224,15 +223,8 @@ def connect_backoff_grows_for_a_host_that_drops_packets():
         # A fixed 500 ms back-off would connect every ~0.8 s (10 times); doubling from 500 ms allows 5. The
         # log tells the worker's attempts from the job runner's, which backs off on its own.
         worker = pool.workers()[0]
-        attempts = 0
-        with open(pool.log, errors="replace") as f:
-            for line in f:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                if row.get("pid") == worker and str(row.get("msg", "")).startswith("connect gave up"):
-                    attempts += 1
+        attempts = sum(1 for row in pool.log_rows()
+                       if row.get("pid") == worker and str(row.get("msg", "")).startswith("connect gave up"))
         lib.ok(accepted[0] >= attempts, "the silent host saw the attempts (%d)" % accepted[0])
         lib.ok(2 <= attempts <= 5, "the worker's connect attempts in 8 s against a silent host: %d" % attempts)
     finally:
