@@ -426,6 +426,18 @@ def mock_reset():
     request("POST", "/__control/reset", body=b"", base=MOCK)
 
 
+def manychat_pushes(subscriber):
+    """The bodies of the ManyChat sendContent pushes the mock received for subscriber, oldest first."""
+    out = []
+    for r in mock_requests("manychat"):
+        if r["path"] != "/fb/sending/sendContent":
+            continue
+        body = json.loads(r.get("body") or "{}")
+        if str(body.get("subscriber_id")) == subscriber:
+            out.append(body)
+    return out
+
+
 def mock_script(service, **rule):
     """Adds a scripted response, e.g. mock_script("gemini", status=503, times=1)."""
     rule["service"] = service

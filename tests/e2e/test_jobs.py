@@ -53,15 +53,7 @@ def wait_state(jid, states, seconds=30):
                         "job %d in %s" % (jid, states))
 
 
-def pushes_to(sub):
-    out = []
-    for r in lib.mock_requests("manychat"):
-        if r["path"] != "/fb/sending/sendContent":
-            continue
-        body = json.loads(r.get("body") or "{}")
-        if str(body.get("subscriber_id")) == sub:
-            out.append(body)
-    return out
+pushes_to = lib.manychat_pushes
 
 
 def push_payload(sub, text):

@@ -41,15 +41,7 @@ def fresh(name):
     return MEDIA + "/" + name + "?salt=" + c.RUN_TAG + "-" + str(_salt[0])
 
 
-def pushes(sub):
-    out = []
-    for r in lib.mock_requests("manychat"):
-        if r["path"] != "/fb/sending/sendContent":
-            continue
-        body = json.loads(r.get("body") or "{}")
-        if str(body.get("subscriber_id")) == sub:
-            out.append(body)
-    return out
+pushes = lib.manychat_pushes
 
 
 def texts(push):
