@@ -58,6 +58,9 @@ void cal_reply_error(cal_reply *r, struct json_object *error);
 int cal_reply_count(const cal_reply *r);
 /* The whole block as a new JSON object (caller puts it). The reply stays usable. */
 struct json_object *cal_reply_render(const cal_reply *r);
+/* Only the block's "content" object (what a ManyChat sendContent push carries), new (caller puts); NULL when
+ * rendering failed. */
+struct json_object *cal_reply_render_content(const cal_reply *r);
 
 /*
  * Quick replies (SPEC §5.4: only instagram and facebook have them). Each is a ManyChat

@@ -614,7 +614,7 @@ struct json_object *cal_billing_outcome_content(cal_ctx *ctx, cal_arena *a, cons
 {
 	bool button = false;
 	cal_msg m = cal_billing_outcome_message(o, &button);
-	struct json_object *doc, *content = NULL;
+	struct json_object *content = NULL;
 	cal_reply *r;
 	const char *text, *url;
 
@@ -627,10 +627,7 @@ struct json_object *cal_billing_outcome_content(cal_ctx *ctx, cal_arena *a, cons
 	url = button ? cal_billing_link_url(a, &ctx->conf, o->subscriber_id, time(NULL)) : NULL;
 	if (url != NULL)
 		cal_reply_button_url(r, cal_i18n(CAL_MSG_BTN_SUBSCRIBE, o->lang), url);
-	doc = cal_reply_render(r);
-	if (json_object_object_get_ex(doc, "content", &content))
-		json_object_get(content);
-	json_object_put(doc);
+	content = cal_reply_render_content(r);
 	cal_reply_free(r);
 	return content;
 }

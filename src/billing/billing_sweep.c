@@ -23,15 +23,12 @@ static struct json_object *trial_ended_content(cal_ctx *ctx, cal_arena *a, const
 {
 	cal_reply *r = cal_reply_new(a, ctx->conf.manychat_channel, false);
 	const char *url = cal_billing_link_url(a, &ctx->conf, subscriber_id, time(NULL));
-	struct json_object *doc, *content = NULL;
+	struct json_object *content = NULL;
 
 	cal_reply_text(r, cal_i18n_printf(a, CAL_MSG_TRIAL_ENDED, lang, (int)ctx->conf.subscription_free_daily_analyses));
 	if (url != NULL)
 		cal_reply_button_url(r, cal_i18n(CAL_MSG_BTN_SUBSCRIBE, lang), url);
-	doc = cal_reply_render(r);
-	if (json_object_object_get_ex(doc, "content", &content))
-		json_object_get(content);
-	json_object_put(doc);
+	content = cal_reply_render_content(r);
 	cal_reply_free(r);
 	return content;
 }

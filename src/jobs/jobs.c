@@ -259,7 +259,7 @@ static cal_err tell_failed(cal_ctx *ctx, cal_job *job)
 {
 	cal_job_user u;
 	cal_reply *r;
-	struct json_object *doc, *content;
+	struct json_object *content;
 	cal_err err;
 
 	if (job->user_id <= 0)
@@ -271,10 +271,9 @@ static cal_err tell_failed(cal_ctx *ctx, cal_job *job)
 		return err;
 	r = cal_reply_new(job->arena, u.channel, false);
 	cal_reply_text(r, cal_i18n(CAL_MSG_JOB_FAILED, (cal_lang)u.lang));
-	doc = cal_reply_render(r);
-	json_object_object_get_ex(doc, "content", &content);
-	err = cal_jobs_push(ctx, u.id, u.subscriber_id, content);
-	json_object_put(doc);
+	content = cal_reply_render_content(r);
+	err = content != NULL ? cal_jobs_push(ctx, u.id, u.subscriber_id, content) : CAL_ERR_INTERNAL;
+	json_object_put(content);
 	cal_reply_free(r);
 	return err;
 }

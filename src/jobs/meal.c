@@ -202,12 +202,11 @@ void cal_jobs_meal_render(cal_reply *r, cal_arena *a, cal_lang lang, struct json
 /* Renders r and enqueues it as a push to u (in the open transaction). */
 cal_err cal_jobs_push_reply(cal_ctx *ctx, const cal_job_user *u, cal_reply *r)
 {
-	struct json_object *doc = cal_reply_render(r), *content = NULL;
+	struct json_object *content = cal_reply_render_content(r);
 	cal_err err;
 
-	json_object_object_get_ex(doc, "content", &content);
 	err = content != NULL ? cal_jobs_push(ctx, u->id, u->subscriber_id, content) : CAL_ERR_INTERNAL;
-	json_object_put(doc);
+	json_object_put(content);
 	return err;
 }
 

@@ -225,6 +225,16 @@ static struct json_object *joined_text(const cal_reply *r)
 	return out;
 }
 
+struct json_object *cal_reply_render_content(const cal_reply *r)
+{
+	struct json_object *doc = cal_reply_render(r), *content = NULL;
+
+	if (json_object_object_get_ex(doc, "content", &content))
+		json_object_get(content);
+	json_object_put(doc);
+	return content;
+}
+
 struct json_object *cal_reply_render(const cal_reply *r)
 {
 	struct json_object *root = json_object_new_object();

@@ -171,9 +171,13 @@ class PrivatePool:
             [binary, "--config", CONF, "--listen", "unix:" + self.sock, "--workers", str(workers),
              "--allow-root"], env=full, stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr)
         self.client = FastCGIClient("unix:" + self.sock, timeout=30)
-        wait_for(lambda: os.path.exists(self.sock), 30, "the pool's socket")
-        wait_for(lambda: len(self.workers()) == workers, 30, "%d workers" % workers)
-        wait_for(lambda: self.client.http("GET", "/health/live").status == 200, 30, "/health/live")
+        try:
+            wait_for(lambda: os.path.exists(self.sock), 30, "the pool's socket")
+            wait_for(lambda: len(self.workers()) == workers, 30, "%d workers" % workers)
+            wait_for(lambda: self.client.http("GET", "/health/live").status == 200, 30, "/health/live")
+        except BaseException:
+            self.close()  # a pool that never became ready must not outlive the test (its job runner too)
+            raise
 
     def workers(self):
         """Live workers of this pool, sorted."""
