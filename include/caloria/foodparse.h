@@ -20,6 +20,7 @@ typedef struct cal_food_item {
 	double quantity;       /* as read (2 for "2 huevos", 200 for "200 g") */
 	const char *unit;      /* canonical unit: "g", "ml", "cup", "unit", "serving", … */
 	double grams;
+	double ml;             /* its volume when drunk or served by volume (cal_portion_ml); else 0 */
 	cal_nutrients n;       /* totals for this item (not per 100 g) */
 	bool matched;
 	bool explicit_qty;     /* the user gave a quantity */

@@ -41,6 +41,12 @@ const char *cal_portion_unit_name(cal_unit u);
 double cal_portion_grams(const cal_food_alias *a, cal_unit u, cal_size size, bool *approx);
 
 /*
+ * Millilitres of one u of alias a when a is drunk or served by volume (a drink, milk, a soup): a can of cola
+ * is 355 ml, a glass of wine 148 ml, a caña 200 ml. 0 for solids and for units that are no volume.
+ */
+double cal_portion_ml(const cal_food_alias *a, cal_unit u, cal_size size);
+
+/*
  * Grams of alias a as a topping or filling of a carrier food (bread, eggs, yogurt, pancakes): at most a
  * spread's worth (SR24: 1 tbsp of butter ≈ 14 g; ~2 tbsp of avocado, cheese or jam ≈ 30 g). Returns 0 when
  * the carrier/topping pair is not one of those (the topping keeps its own portion).

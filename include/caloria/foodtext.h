@@ -14,6 +14,7 @@
 #include "caloria/mem.h"
 
 #define CAL_FOODTEXT_TTL_S 3600
+#define CAL_FOODTEXT_FORMAT 2 /* of the cached value; 2: drinks' items carry "ml" */
 
 /*
  * The analysis document {"analysis": <SPEC §5.4 analysis without ids>, "sodium_mg", "matched"} for text.

@@ -161,12 +161,13 @@ const char *cal_i18n_qty(cal_arena *a, cal_lang lang, double q);
 /* A measurement with at most one decimal, written as in the language: "70", "70,5" (es), "70.5" (en). */
 const char *cal_i18n_decimal(cal_arena *a, cal_lang lang, double v);
 /*
- * A food item in words with its count and natural unit (the SPEC §5.4 item's name, quantity, unit, grams):
- * "2 huevos revueltos (122 g)", "1 lata de coca-cola (368 g)", "200 g de pollo", "½ palta (101 g)",
- * "milanesa (150 g)" for one usual portion. with_grams false leaves the brackets out.
+ * A food item in words with its count and natural unit (the SPEC §5.4 item's name, quantity, unit, grams,
+ * and ml when it is drunk): "2 huevos revueltos (122 g)", "1 lata de coca-cola (355 ml)", "200 g de pollo",
+ * "½ palta (101 g)", "milanesa (150 g)" for one usual portion. ml > 0 shows millilitres instead of grams;
+ * with_amount false leaves the brackets out.
  */
 const char *cal_i18n_item(cal_arena *a, cal_lang lang, const char *name, double qty, const char *unit,
-			  double grams, bool with_grams);
+			  double grams, double ml, bool with_amount);
 
 typedef enum cal_date_style {
 	CAL_DATE_FULL,        /* "jueves 3 de diciembre", "Thursday, December 3" */

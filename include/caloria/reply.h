@@ -90,6 +90,8 @@ const char *cal_reply_day_line(cal_arena *a, cal_lang lang, const cal_day *day);
  * line is that). NULL when there is none.
  */
 const char *cal_reply_tip(cal_arena *a, cal_lang lang, const cal_day *day, int protein_target_g);
+/* One item of an analysis (SPEC §5.4) in words (cal_i18n_item): with_amount adds its grams, or its ml. */
+const char *cal_reply_item_words(cal_arena *a, cal_lang lang, struct json_object *item, bool with_amount);
 /* The matched items of a log in words, comma-separated: "2 huevos revueltos, 1 tostada" (no grams). */
 const char *cal_reply_items_text(cal_arena *a, cal_lang lang, struct json_object *items);
 /*

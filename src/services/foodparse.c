@@ -1358,6 +1358,8 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 		return;
 	}
 	it->matched = true;
+	if (!(x->flags & X_TOPPING) || x->pq.has_qty) /* a spread of milk on cereal is weighed */
+		it->ml = qty * cal_portion_ml(a, u, x->pq.size);
 	const double *src = &a->food->per100.kcal;
 	double *dst = &it->n.kcal;
 	double *tot = &ps->out->total.kcal;
@@ -1470,6 +1472,8 @@ struct json_object *cal_foodparse_to_json(const cal_food_analysis *a, const char
 		put_num(o, "quantity", it->quantity);
 		json_object_object_add(o, "unit", json_object_new_string(it->unit ? it->unit : "serving"));
 		put_num(o, "grams", it->grams);
+		if (it->ml > 0)
+			put_num(o, "ml", it->ml);
 		nutrients_json(o, &it->n);
 		json_object_object_add(o, "matched", json_object_new_boolean(it->matched));
 		if (it->assumed != NULL)

@@ -392,3 +392,110 @@ bool cal_portion_default_is_wide(const cal_food_alias *a)
 	}
 	return false;
 }
+
+/*
+ * Volumes, for telling people how much they drank ("1 lata de coca-cola (355 ml)"): the container's own
+ * stated volume (SR24 "1 can 12 fl oz", the alias "1 glass 5 fl oz"), the unit's nominal volume (a cup is
+ * 240 ml, a caña 200 ml), and only when nothing states one the grams through the food's density.
+ */
+#define FLOZ_ML 29.5735
+#define CUP_ML 240.0
+
+/* Millilitres a description states ("12 fl oz" → 355, "250 ml" → 250, a leading "1 cup" → 240); 0 if none. */
+static double stated_ml(const char *d)
+{
+	double cups = 0;
+	for (const char *p = d; *p != '\0'; p++) {
+		char *end = NULL;
+		if (*p < '0' || *p > '9' || (p > d && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.' || p[-1] == '/')))
+			continue;
+		double n = strtod(p, &end);
+		while (*end == ' ')
+			end++;
+		if (starts(end, "fl oz"))
+			return n * FLOZ_ML;
+		if (starts(end, "ml"))
+			return n;
+		if (p == d && starts(end, "cup"))
+			cups = n * CUP_ML;
+	}
+	return cups;
+}
+
+/* Millilitres of one container named by key in the SR24 measures ("1 can 12 fl oz=368" → 355); 0 if none. */
+static double measure_ml(const cal_food *f, const char *key)
+{
+	for (size_t i = 0; i < f->nmeasures; i++) {
+		char *end = NULL;
+		double n = strtod(f->measures[i].desc, &end), ml;
+		if (end == f->measures[i].desc || !(n > 0))
+			continue;
+		while (*end == ' ')
+			end++;
+		if (starts(end, key) && (ml = stated_ml(end)) > 0)
+			return ml / n;
+	}
+	return 0;
+}
+
+/* Grams as millilitres when the tables give the food a density; 0 when it would be a guess. */
+static double grams_ml(const cal_food_alias *a, double g)
+{
+	bool guessed;
+	double d = density(a, &guessed);
+	return g > 0 && !guessed ? g / d : 0;
+}
+
+static double container_ml(const cal_food_alias *a, const char *key, double nominal)
+{
+	static const char *const bottle[] = { "bottle" };
+	double ml = measure_ml(a->food, key), g;
+	if (ml > 0)
+		return ml;
+	if (strcmp(key, "bottle") == 0 && (g = measure_grams(a->food, bottle, 1)) > 0)
+		return grams_ml(a, g); /* "1 bottle 16 lf oz=491": grams are all it says */
+	return nominal;
+}
+
+static double glass_ml(const cal_food_alias *a)
+{
+	double ml;
+	if (a->food->flags & CAL_FOOD_ALCOHOLIC) /* its drink, as glass_grams */
+		return (ml = stated_ml(a->portion_desc)) > 0 ? ml : grams_ml(a, a->portion_g);
+	return cup_grams(a) > 0 ? CUP_ML : GLASS_ML;
+}
+
+double cal_portion_ml(const cal_food_alias *a, cal_unit u, cal_size size)
+{
+	bool liquid = (a->food->flags & CAL_FOOD_LIQUID) != 0, soup = cal_portion_class(a->food) == CAL_CLS_SOUP;
+	double ml, g;
+	if (!liquid && !soup)
+		return 0;
+	switch (u) {
+	case CAL_U_ML: return 1;
+	case CAL_U_L: return 1000;
+	case CAL_U_OZ: return liquid ? FLOZ_ML : 0;
+	case CAL_U_FLOZ: return FLOZ_ML;
+	case CAL_U_TBSP: return 15;
+	case CAL_U_TSP: return 5;
+	case CAL_U_CANA: return 200;
+	case CAL_U_TERCIO: return 330;
+	case CAL_U_PINT: return 473.176;
+	case CAL_U_JARRA: return 500;
+	case CAL_U_SHOT: return 1.5 * FLOZ_ML; /* a jigger */
+	case CAL_U_CAN: return container_ml(a, "can", CAN_ML);
+	case CAL_U_BOTTLE: return container_ml(a, "bottle", BOTTLE_ML);
+	case CAL_U_CUP: return CUP_ML * size_factor(size);
+	case CAL_U_GLASS: return liquid ? glass_ml(a) * size_factor(size) : 0;
+	case CAL_U_PLATE:
+	case CAL_U_BOWL: return soup ? 1.5 * CUP_ML * size_factor(size) : 0;
+	case CAL_U_NONE:
+	case CAL_U_UNIT:
+	case CAL_U_SERVING:
+		if ((g = size_measure(a->food, size)) > 0)
+			return grams_ml(a, g);
+		ml = stated_ml(a->portion_desc);
+		return (ml > 0 ? ml : grams_ml(a, a->portion_g)) * size_factor(size);
+	default: return 0;
+	}
+}

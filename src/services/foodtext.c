@@ -26,7 +26,8 @@ const char *cal_foodtext_cache_key(cal_arena *a, const cal_fooddb *fdb, const ch
 	const char *key;
 
 	cal_buf_init(&b);
-	cal_buf_printf(&b, "food:text:%zu:%zu:", cal_fooddb_food_count(fdb), cal_fooddb_alias_count(fdb));
+	cal_buf_printf(&b, "food:text:%d:%zu:%zu:", CAL_FOODTEXT_FORMAT, cal_fooddb_food_count(fdb),
+		       cal_fooddb_alias_count(fdb));
 	size_t prefix = b.len;
 	for (const char *p = text; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -45,7 +46,7 @@ const char *cal_foodtext_cache_key(cal_arena *a, const cal_fooddb *fdb, const ch
 		unsigned mdlen = 0;
 		EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL);
 		cal_buf_reset(&b);
-		cal_buf_puts(&b, "food:text:sha256:");
+		cal_buf_printf(&b, "food:text:%d:sha256:", CAL_FOODTEXT_FORMAT);
 		for (unsigned i = 0; i < mdlen; i++)
 			cal_buf_printf(&b, "%02x", md[i]);
 	}

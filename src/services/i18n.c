@@ -785,15 +785,23 @@ static const struct unit_words {
 	{"can", false, {{"lata", "latas"}, {"can", "cans"}}},
 	{"bottle", false, {{"botella", "botellas"}, {"bottle", "bottles"}}},
 	{"handful", false, {{"puñado", "puñados"}, {"handful", "handfuls"}}},
+	{"bowl", false, {{"bowl", "bowls"}, {"bowl", "bowls"}}},
+	{"caña", false, {{"caña", "cañas"}, {"caña", "cañas"}}},
+	{"pint", false, {{"pinta", "pintas"}, {"pint", "pints"}}},
+	{"tercio", false, {{"tercio", "tercios"}, {"tercio", "tercios"}}},
+	{"jarra", false, {{"jarra", "jarras"}, {"jug", "jugs"}}},
+	{"shot", false, {{"shot", "shots"}, {"shot", "shots"}}},
+	{"scoop", false, {{"bocha", "bochas"}, {"scoop", "scoops"}}},
+	{"package", false, {{"paquete", "paquetes"}, {"package", "packages"}}},
 };
 
 const char *cal_i18n_item(cal_arena *a, cal_lang lang, const char *name, double qty, const char *unit,
-			  double grams, bool with_grams)
+			  double grams, double ml, bool with_amount)
 {
 	const struct unit_words *u = NULL;
 	const char *q = cal_i18n_qty(a, lang, qty), *said;
 	bool one = qty > 0 && qty <= 1.0 + 1e-9;
-	int g = (int)lround(grams);
+	int g = (int)lround(grams), v = (int)lround(ml);
 
 	lang = lang_ok(lang);
 	if (name == NULL || name[0] == '\0')
@@ -810,7 +818,11 @@ const char *cal_i18n_item(cal_arena *a, cal_lang lang, const char *name, double 
 	else
 		said = cal_arena_printf(a, "%s %s %s %s", q, u->word[lang][one ? 0 : 1],
 					lang == CAL_LANG_EN ? "of" : "de", name);
-	if (!with_grams || g <= 0 || (u != NULL && u->measure))
+	if (!with_amount || (u != NULL && u->measure))
+		return said;
+	if (v > 0) /* what is drunk is said in millilitres: a can is 355 ml, whatever it weighs */
+		return cal_arena_printf(a, "%s (%d ml)", said, v);
+	if (g <= 0)
 		return said;
 	return cal_arena_printf(a, "%s (%d g)", said, g);
 }

@@ -330,10 +330,10 @@ static bool matched(struct json_object *item)
 	return json_object_object_get_ex(item, "matched", &v) && json_object_get_boolean(v);
 }
 
-static const char *item_words(cal_arena *a, cal_lang lang, struct json_object *it, bool with_grams)
+const char *cal_reply_item_words(cal_arena *a, cal_lang lang, struct json_object *it, bool with_amount)
 {
 	return cal_i18n_item(a, lang, str_of(it, "name"), num_of(it, "quantity"), str_of(it, "unit"),
-			     num_of(it, "grams"), with_grams);
+			     num_of(it, "grams"), num_of(it, "ml"), with_amount);
 }
 
 const char *cal_reply_day_line(cal_arena *a, cal_lang lang, const cal_day *day)
@@ -364,7 +364,7 @@ const char *cal_reply_items_text(cal_arena *a, cal_lang lang, struct json_object
 		struct json_object *it = json_object_array_get_idx(items, i);
 		if (!matched(it))
 			continue;
-		cal_buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", item_words(a, lang, it, false));
+		cal_buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", cal_reply_item_words(a, lang, it, false));
 	}
 	out = cal_arena_strdup(a, b.data != NULL ? b.data : "");
 	cal_buf_free(&b);
@@ -400,7 +400,7 @@ int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis
 		struct json_object *it = json_object_array_get_idx(items, i);
 		cal_buf_printf(&b, "\n%s",
 			       matched(it) ? cal_i18n_printf(r->arena, CAL_MSG_FOOD_ITEM, lang,
-							     item_words(r->arena, lang, it, true),
+							     cal_reply_item_words(r->arena, lang, it, true),
 							     (int)lround(num_of(it, "kcal")))
 					   : cal_i18n_printf(r->arena, CAL_MSG_FOOD_ITEM_UNMATCHED, lang,
 							     str_of(it, "name") != NULL ? str_of(it, "name") : "?"));

@@ -22,6 +22,7 @@
 #include "caloria/foodlog.h"
 #include "caloria/i18n.h"
 #include "caloria/log.h"
+#include "caloria/reply.h"
 #include "caloria/summary.h"
 
 #define EXIT_USAGE 2
@@ -133,19 +134,14 @@ static void add_items(cal_db *db, cal_arena *a, const cal_summary_user *u, const
 		size_t n = json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
 		for (size_t i = 0; i < n && !cut; i++) {
 			struct json_object *it = json_object_array_get_idx(items, i), *v;
-			const char *name;
 			char *line;
 			if (json_object_object_get_ex(it, "matched", &v) && !json_object_get_boolean(v))
 				continue; /* not counted in the totals either */
-			if (!json_object_object_get_ex(it, "name", &v) ||
-			    (name = json_object_get_string(v)) == NULL)
+			if (!json_object_object_get_ex(it, "name", &v) || json_object_get_string(v) == NULL)
 				continue;
 			line = cal_i18n_printf(
 				a, CAL_MSG_FOOD_ITEM, u->lang,
-				cal_i18n_item(a, u->lang, name,
-					      json_object_get_double(json_object_object_get(it, "quantity")),
-					      json_object_get_string(json_object_object_get(it, "unit")),
-					      json_object_get_double(json_object_object_get(it, "grams")), true),
+				cal_reply_item_words(a, u->lang, it, true),
 				(int)lround(json_object_get_double(json_object_object_get(it, "kcal"))));
 			if (b->len + strlen(line) + sizeof "\n• …" > budget) {
 				cal_buf_puts(b, b->len > 0 ? "\n• …" : "• …");

@@ -210,7 +210,7 @@ def spanish_first_week():
     u.premium()
 
     # day 1: breakfast and lunch, today's list, thanks
-    log_meal(u, "2 huevos revueltos y una lata de coca cola", ["2 huevos revueltos (122 g)", "1 lata de coca-cola (368 g)"])
+    log_meal(u, "2 huevos revueltos y una lata de coca cola", ["2 huevos revueltos (122 g)", "1 lata de coca-cola (355 ml)"])
     log_meal(u, "milanesa con puré", ["milanesa (150 g)", "puré (210 g)"])
     check_today(u, ["2 huevos revueltos, 1 lata de coca-cola", "milanesa, puré"])
     doc, texts = u.say("gracias", status="help")
@@ -218,7 +218,7 @@ def spanish_first_week():
     u.next_day()
 
     # day 2: a meal too many, undone; the reply names what went
-    log_meal(u, "un café con leche y dos medialunas", ["1 café con leche (240 g)", "2 medialunas (80 g)"])
+    log_meal(u, "un café con leche y dos medialunas", ["1 café con leche (240 ml)", "2 medialunas (80 g)"])
     doc = log_meal(u, "una empanada de carne", ["1 empanada de carne (89 g)"])
     after = dig(doc, "caloria.day.consumed_kcal")
     doc, texts = u.say("deshacer", status="undone")
@@ -268,11 +268,11 @@ def spanish_first_week():
         eq(texts, ["👍 Cuando quieras, contame qué comiste."], "small talk %r" % word)
     doc, texts = u.say("chau", status="help")
     eq(texts, ["¡Hasta luego! 👋"], "bye")
-    log_meal(u, "un café con leche y dos medialunas", ["1 café con leche (240 g)", "2 medialunas (80 g)"])
+    log_meal(u, "un café con leche y dos medialunas", ["1 café con leche (240 ml)", "2 medialunas (80 g)"])
     u.next_day()
 
     # day 6: reset asked, declined
-    log_meal(u, "2 huevos revueltos y una lata de coca cola", ["2 huevos revueltos (122 g)", "1 lata de coca-cola (368 g)"])
+    log_meal(u, "2 huevos revueltos y una lata de coca cola", ["2 huevos revueltos (122 g)", "1 lata de coca-cola (355 ml)"])
     doc, texts = u.say("reiniciar", status="help")
     ok(texts[0].startswith("¿Seguro que querés borrar tu perfil"), "asks first: %r" % texts)
     ok('"sí, reiniciar"' in texts[0], "says how to confirm on a channel without quick replies")
@@ -313,7 +313,7 @@ def english_first_week():
     u.premium()
     tz = {"timezone": "UTC-05"}
 
-    log_meal(u, "2 scrambled eggs and a coke", ["2 scrambled eggs (122 g)", "1 coke (246 g)"])
+    log_meal(u, "2 scrambled eggs and a coke", ["2 scrambled eggs (122 g)", "1 coke (237 ml)"])
     log_meal(u, "1 cup of oatmeal with a banana", ["1 cup of oatmeal (234 g)", "1 banana (118 g)"])
     check_today(u, ["2 scrambled eggs, 1 coke", "1 cup of oatmeal, 1 banana"])
     doc, texts = u.say("thanks", status="help", **tz)
@@ -331,7 +331,7 @@ def english_first_week():
 
     log_meal(u, "a slice of pizza", ["1 slice of pizza (107 g)"])
     log_meal(u, "an apple", ["1 apple (182 g)"])
-    log_meal(u, "a glass of milk", ["1 glass of milk (244 g)"])
+    log_meal(u, "a glass of milk", ["1 glass of milk (240 ml)"])
     doc, texts = u.say("delete 2", status="undone", **tz)
     ok(texts[0].startswith("Removed meal 2 of today: 1 apple, 95 kcal."), "delete by number: %r" % texts)
     check_today(u, ["1 slice of pizza", "1 glass of milk"])
@@ -382,6 +382,22 @@ def sign_up_day_week_has_no_days_before_it():
     eq(len(dig(doc, "caloria.week.days")), 1, "only today")
     ok(texts[0].startswith("Tus días desde que empezaste, el "), "head names the sign-up day: %r" % texts[0])
     ok("Todavía no registraste comidas" in texts[0], "nothing logged yet")
+
+
+@test
+def drinks_in_ml():
+    """What is drunk is said in ml from its container (a can is 12 fl oz, 355 ml, whatever it weighs); the
+    analysis items keep their grams and add the ml; solids keep grams and counts."""
+    u = User("drinks", "es")
+    c.profile_user(u.sid)
+    doc = log_meal(u, "una caña, una copa de vino y 2 huevos revueltos",
+                   ["1 caña (200 ml)", "1 copa de vino (148 ml)", "2 huevos revueltos (122 g)"])
+    eq([i.get("ml") for i in dig(doc, "caloria.analysis.items")], [200, 147.9, None], "ml of the drinks only")
+    u.say("language en", status="language_set")
+    u.lang = "en"
+    doc = log_meal(u, "a can of coke and a pint of beer", ["1 can of coke (355 ml)", "1 pint of beer (473 ml)"])
+    coke = dig(doc, "caloria.analysis.items")[0]
+    eq((coke["grams"], coke["ml"]), (368, 354.9), "the can keeps SR24's grams and adds its volume")
 
 
 @test

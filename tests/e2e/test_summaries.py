@@ -156,6 +156,8 @@ def yesterday_in_each_users_time_zone():
         add_day(uid, local_date(off, -2), 900)  # the day before yesterday was never sent: not due any more
         due.append((uid, sid, lang, day, 1500 + i, off))
     add_log(due[0][0], due[0][3], [{"name": "huevo", "grams": 100, "kcal": 155, "matched": True},
+                                   {"name": "coca-cola", "quantity": 1, "unit": "can", "grams": 368, "ml": 354.9,
+                                    "kcal": 136, "matched": True},
                                    {"name": "cosa rara", "grams": 0, "kcal": 0, "matched": False}])
     early_off = offset_for_local_hour(3)
     early, _ = make_user(offset_min=early_off)
@@ -178,6 +180,8 @@ def yesterday_in_each_users_time_zone():
         eq(row(uid, day), (True, 1), "row of %s marked after one try" % sid)
         eq(row(uid, local_date(off, -2)), (False, 0), "only yesterday is due, not the day before")
     ok("huevo (100 g): 155 kcal" in texts[due[0][1]], "the day's items are listed: %r" % texts[due[0][1]])
+    ok(("1 lata de coca-cola (355 ml): 136 kcal" if due[0][2] == "es" else "1 can of coca-cola (355 ml): 136 kcal")
+       in texts[due[0][1]], "a drink is listed in ml: %r" % texts[due[0][1]])
     ok("cosa rara" not in texts[due[0][1]], "unmatched items are not listed")
     eq(row(early, local_date(early_off, -1)), (False, 0), "before 08:00 local nothing is sent")
     eq(row(no_meals, local_date(quiet_off, -1)), (False, 0), "a day without meals gets no summary")

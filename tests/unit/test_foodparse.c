@@ -741,6 +741,51 @@ Test(foodparse, assumed_in_json, .fini = teardown)
 	json_object_put(o);
 }
 
+/* What is drunk carries its volume for the reply ("1 lata de coca-cola (355 ml)"): the container's stated
+ * volume (SR24 "1 can 12 fl oz"), not its grams through a density; solids and counted foods carry none. */
+Test(foodparse, volumes_in_ml, .fini = teardown)
+{
+	static const struct {
+		const char *text;
+		double ml; /* of the first item; 0 = no volume */
+	} drinks[] = {
+		{ "1 lata de coca cola", 354.9 },      /* SR24 "1 can 12 fl oz=368": 12 x 29.57 ml */
+		{ "a can of coke", 354.9 },
+		{ "2 latas de cerveza", 709.8 },       /* beer has "1 can=356" and no volume: a 12 fl oz can */
+		{ "un vaso de leche", 240 },           /* a glass of milk is SR24's cup */
+		{ "a glass of wine", 147.9 },          /* the alias "1 glass 5 fl oz" */
+		{ "una copa de vino", 147.9 },
+		{ "una pinta de cerveza", 473.2 },     /* "1 pint 16 fl oz" */
+		{ "una caña", 200 },
+		{ "a coke", 236.6 },                   /* the default glass, "8 fl oz" */
+		{ "un café con leche", 240 },          /* recipe "1 cup 240 ml" */
+		{ "300 ml de leche", 300 },
+		{ "un plato de sopa", 360 },           /* 1.5 cups */
+		{ "2 huevos revueltos", 0 },
+		{ "200 g de pollo a la plancha", 0 },
+		{ "una tostada con manteca", 0 },
+	};
+	if (!setup_data()) {
+		cal_arena_init(&arena, 0);
+		cr_skip_test("data/aliases.csv not there yet");
+		return;
+	}
+	for (size_t i = 0; i < sizeof drinks / sizeof *drinks; i++) {
+		cal_food_analysis a;
+		cr_assert_eq(cal_foodparse_analyze(db, drinks[i].text, &arena, &a), CAL_OK);
+		cr_assert(a.nitems > 0 && a.items[0].matched, "\"%s\" matched", drinks[i].text);
+		cr_expect(fabs(a.items[0].ml - drinks[i].ml) <= 0.5, "\"%s\": %.1f ml, want %.1f", drinks[i].text,
+			  a.items[0].ml, drinks[i].ml);
+	}
+	cal_food_analysis a;
+	cr_assert_eq(cal_foodparse_analyze(db, "una lata de coca cola y 2 huevos", &arena, &a), CAL_OK);
+	struct json_object *o = cal_foodparse_to_json(&a, "text");
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	cr_expect(strstr(s, "\"grams\":368.0,\"ml\":354.9,") != NULL, "the drink keeps its grams, adds ml: %s", s);
+	cr_expect(strstr(s, "\"unit\":\"unit\",\"grams\":100.0,\"kcal\"") != NULL, "no ml for eggs: %s", s);
+	json_object_put(o);
+}
+
 /* ---- the `caloria food` command (src/services/foodcli.c) ------------------------------------------- */
 
 static char *read_all_stream(FILE *f)

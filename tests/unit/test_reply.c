@@ -281,7 +281,8 @@ Test(reply, food_log_is_one_bubble_and_one_tip)
 {
 	struct json_object *an = analysis_of(
 		"{\"items\":[{\"name\":\"huevo revuelto\",\"quantity\":2,\"unit\":\"unit\",\"grams\":122,\"kcal\":181.8,"
-		"\"matched\":true},{\"name\":\"coca-cola\",\"quantity\":1,\"unit\":\"can\",\"grams\":368,\"kcal\":136.2,"
+		"\"matched\":true},{\"name\":\"coca-cola\",\"quantity\":1,\"unit\":\"can\",\"grams\":368,\"ml\":354.9,"
+		"\"kcal\":136.2,"
 		"\"matched\":true},{\"name\":\"xyzzy\",\"quantity\":1,\"unit\":\"unit\",\"grams\":0,\"kcal\":0,"
 		"\"matched\":false}],\"total\":{\"kcal\":318,\"protein_g\":12.4,\"carbs_g\":37.1,\"fat_g\":13.5}}");
 
@@ -297,7 +298,7 @@ Test(reply, food_log_is_one_bubble_and_one_tip)
 			cr_expect(added >= 1 && added <= 2, "%d bubbles", added);
 			cr_expect_eq(added == 2, meals >= 2, "a tip only from the second meal (meals %d)", meals);
 			cr_expect_not_null(strstr(text, "• 2 huevos revueltos (122 g): 182 kcal"), "%s", text);
-			cr_expect_not_null(strstr(text, "• 1 lata de coca-cola (368 g): 136 kcal"), "%s", text);
+			cr_expect_not_null(strstr(text, "• 1 lata de coca-cola (355 ml): 136 kcal"), "%s", text);
 			cr_expect_not_null(strstr(text, "• xyzzy: no lo reconocí"), "%s", text);
 			cr_expect_not_null(strstr(text, "Esta comida: 318 kcal · proteínas 12 g"), "%s", text);
 			cr_expect_null(strstr(text, "(s)"));
