@@ -70,6 +70,7 @@ typedef enum cal_msg {
 	CAL_MSG_PROCESSING_PHOTO,     /* no args (status processing) */
 	CAL_MSG_PROCESSING_AUDIO,     /* no args (status processing) */
 	CAL_MSG_TRANSCRIPT,           /* %s transcript of a voice note */
+	CAL_MSG_TRANSCRIPT_UNCLEAR,   /* %s transcript of a voice note in which no food was recognised */
 	CAL_MSG_JOB_FAILED,           /* no args: a background analysis gave up */
 	CAL_MSG_DAY_SUMMARY,          /* %s date in words, %s meals (cal_i18n_count), %d consumed kcal, %d goal kcal */
 	CAL_MSG_DAY_MACROS,           /* %d protein g, %d target, %d carbs g, %d target, %d fat g, %d target */

@@ -103,6 +103,15 @@ const char *cal_reply_items_text(cal_arena *a, cal_lang lang, struct json_object
 int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis, const cal_day *day,
 		       int protein_target_g);
 
+/*
+ * The message when an analysis is only a guess (confidence < 0.5, SPEC §7.1), for text, photos and voice
+ * alike: one bubble (what was heard, for a voice note; the items understood and what was assumed; the
+ * estimate and the question) with confirm:<id> and cancel:<id> buttons calling webhook_url back. Returns
+ * the number of messages added (1).
+ */
+int cal_reply_food_confirm(cal_reply *r, cal_lang lang, struct json_object *analysis, double kcal,
+			   const char *webhook_url, long long analysis_id);
+
 /* Cuts s to at most max bytes at a UTF-8 character boundary, ending in "…" when cut (into the arena). */
 char *cal_reply_cut(cal_arena *a, const char *s, size_t max);
 

@@ -841,10 +841,9 @@ static cal_err look_up_rest(mc *m, long long food_log_id)
  */
 static cal_err ask_to_confirm(mc *m)
 {
-	struct json_object *analysis, *items;
+	struct json_object *analysis;
 	const char *hook = cal_arena_printf(m->a, "%s/webhook/manychat", m->ctx->conf.server_public_url);
 	long long id = 0;
-	cal_buf b;
 	cal_err err = cal_foodlog_analysis_add(m->db, m->user.id, &m->meal, NULL, &id);
 
 	if (err == CAL_OK)
@@ -852,22 +851,7 @@ static cal_err ask_to_confirm(mc *m)
 	if (err != CAL_OK)
 		return err;
 	json_object_object_get_ex(m->food_doc, "analysis", &analysis);
-	json_object_object_get_ex(analysis, "items", &items);
-	/* what was understood, then what was assumed ("milaneza → milanesa"), then the question */
-	cal_buf_init(&b);
-	cal_buf_puts(&b, cal_reply_items_text(m->a, m->user.lang, items));
-	for (size_t i = 0; i < json_object_array_length(items); i++) {
-		const char *assumed = str_of(json_object_array_get_idx(items, i), "assumed", NULL);
-		if (assumed != NULL)
-			cal_buf_printf(&b, " (%s)", assumed);
-	}
-	cal_buf_printf(&b, "\n%s", cal_i18n_printf(m->a, CAL_MSG_FOOD_CONFIRM, m->user.lang, m->meal.kcal));
-	cal_reply_text(m->reply, b.data);
-	cal_buf_free(&b);
-	cal_reply_button_callback(m->reply, cal_i18n(CAL_MSG_BTN_CONFIRM, m->user.lang), hook,
-				  cal_arena_printf(m->a, "confirm:%lld", id));
-	cal_reply_button_callback(m->reply, cal_i18n(CAL_MSG_BTN_CANCEL, m->user.lang), hook,
-				  cal_arena_printf(m->a, "cancel:%lld", id));
+	cal_reply_food_confirm(m->reply, m->user.lang, analysis, m->meal.kcal, hook, id);
 	json_object_object_add(analysis, "id", json_object_new_int64(id));
 	cal_reply_put(m->reply, "analysis", json_object_get(analysis));
 	cal_reply_status(m->reply, "food_pending_confirmation");

@@ -261,16 +261,17 @@ cal_err cal_jobs_meal_commit(cal_ctx *ctx, cal_job *job, const cal_jobs_meal_in 
 		u.channel = in->channel;
 	local_date(u.utc_offset_min, date);
 	r = cal_reply_new(a, u.channel, false);
-	/* The transcript heads the push: a line of the food-log message when the meal is logged (one bubble
-	 * and at most one tip), else a message of its own before the question. */
+	/* The transcript heads the push's one message: the food-log message when the meal is logged (plus at
+	 * most one tip), the question when it is a guess, the "no food" answer when nothing was recognised. */
 	if (in->transcript != NULL)
 		json_object_object_add(doc, "transcript", json_object_new_string(in->transcript));
 	err = cal_foodlog_count_analysis(ctx->db, u.id, date);
 	if (err != CAL_OK || num_of(doc, "matched") < 1) {
 		if (err == CAL_OK) {
 			if (in->transcript != NULL)
-				text(r, a, (cal_lang)u.lang, CAL_MSG_TRANSCRIPT, in->transcript);
-			text(r, a, (cal_lang)u.lang, CAL_MSG_FOOD_UNCLEAR);
+				text(r, a, (cal_lang)u.lang, CAL_MSG_TRANSCRIPT_UNCLEAR, in->transcript);
+			else
+				text(r, a, (cal_lang)u.lang, CAL_MSG_FOOD_UNCLEAR);
 			err = cal_jobs_push_reply(ctx, &u, r);
 		}
 		goto out;
@@ -290,14 +291,8 @@ cal_err cal_jobs_meal_commit(cal_ctx *ctx, cal_job *job, const cal_jobs_meal_in 
 		job->metric = strcmp(in->source, "audio") == 0 ? "food_logs_audio" : "food_logs_image";
 		cal_jobs_meal_render(r, a, (cal_lang)u.lang, doc, &day, u.protein_target_g);
 	} else {
-		if (in->transcript != NULL)
-			text(r, a, (cal_lang)u.lang, CAL_MSG_TRANSCRIPT, in->transcript);
-		text(r, a, (cal_lang)u.lang, CAL_MSG_FOOD_CONFIRM, meal.kcal);
-		const char *hook = cal_arena_printf(a, "%s/webhook/manychat", ctx->conf.server_public_url);
-		cal_reply_button_callback(r, cal_i18n(CAL_MSG_BTN_CONFIRM, (cal_lang)u.lang), hook,
-					  cal_arena_printf(a, "confirm:%lld", analysis_id));
-		cal_reply_button_callback(r, cal_i18n(CAL_MSG_BTN_CANCEL, (cal_lang)u.lang), hook,
-					  cal_arena_printf(a, "cancel:%lld", analysis_id));
+		cal_reply_food_confirm(r, (cal_lang)u.lang, doc, meal.kcal,
+				       cal_arena_printf(a, "%s/webhook/manychat", ctx->conf.server_public_url), analysis_id);
 	}
 	analysis = json_object_get(doc);
 	json_object_object_add(analysis, "id", json_object_new_int64(analysis_id));

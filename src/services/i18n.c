@@ -210,6 +210,9 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 		"Estoy escuchando tu audio 🎤 Te aviso en un momento.",
 		"Listening to your voice note 🎤 I'll get back to you in a moment."}},
 	[CAL_MSG_TRANSCRIPT] = {"s", {"🎤 Entendí: \"%s\"", "🎤 I heard: \"%s\""}},
+	[CAL_MSG_TRANSCRIPT_UNCLEAR] = {"s", {
+		"🎤 Entendí: \"%s\"\nNo reconocí ningún alimento 🤔 ¿Me contás qué comiste, como \"2 huevos y una tostada\"?",
+		"🎤 I heard: \"%s\"\nI couldn't recognise any food 🤔 Could you tell me what you ate, like \"2 eggs and a toast\"?"}},
 	[CAL_MSG_JOB_FAILED] = {"", {
 		"Perdón, no pude analizar eso. ¿Me contás por escrito qué comiste?",
 		"Sorry, I couldn't analyse that. Could you tell me in words what you ate?"}},

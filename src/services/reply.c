@@ -382,6 +382,39 @@ const char *cal_reply_tip(cal_arena *a, cal_lang lang, const cal_day *day, int p
 	return cal_foodlog_recommendations(&nutrients, protein_target_g, lang, a, recs, 4) > 0 ? recs[0] : NULL;
 }
 
+/* A voice note's analysis starts its message with what was heard. */
+static void heard(cal_reply *r, cal_lang lang, struct json_object *analysis, cal_buf *b)
+{
+	if (str_of(analysis, "transcript") != NULL)
+		cal_buf_printf(b, "%s\n", cal_i18n_printf(r->arena, CAL_MSG_TRANSCRIPT, lang, str_of(analysis, "transcript")));
+}
+
+int cal_reply_food_confirm(cal_reply *r, cal_lang lang, struct json_object *analysis, double kcal,
+			   const char *webhook_url, long long analysis_id)
+{
+	struct json_object *items = NULL;
+	cal_buf b;
+	int before = r->nmessages;
+
+	json_object_object_get_ex(analysis, "items", &items);
+	cal_buf_init(&b);
+	heard(r, lang, analysis, &b);
+	cal_buf_puts(&b, cal_reply_items_text(r->arena, lang, items));
+	for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
+		const char *assumed = str_of(json_object_array_get_idx(items, i), "assumed");
+		if (assumed != NULL)
+			cal_buf_printf(&b, " (%s)", assumed);
+	}
+	cal_buf_printf(&b, "\n%s", cal_i18n_printf(r->arena, CAL_MSG_FOOD_CONFIRM, lang, kcal));
+	cal_reply_text(r, b.data);
+	cal_buf_free(&b);
+	cal_reply_button_callback(r, cal_i18n(CAL_MSG_BTN_CONFIRM, lang), webhook_url,
+				  cal_arena_printf(r->arena, "confirm:%lld", analysis_id));
+	cal_reply_button_callback(r, cal_i18n(CAL_MSG_BTN_CANCEL, lang), webhook_url,
+				  cal_arena_printf(r->arena, "cancel:%lld", analysis_id));
+	return r->nmessages - before;
+}
+
 int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis, const cal_day *day,
 		       int protein_target_g)
 {
@@ -393,8 +426,7 @@ int cal_reply_food_log(cal_reply *r, cal_lang lang, struct json_object *analysis
 	json_object_object_get_ex(analysis, "items", &items);
 	json_object_object_get_ex(analysis, "total", &total);
 	cal_buf_init(&b);
-	if (str_of(analysis, "transcript") != NULL) /* a voice note: what was heard, then what was logged */
-		cal_buf_printf(&b, "%s\n", cal_i18n_printf(r->arena, CAL_MSG_TRANSCRIPT, lang, str_of(analysis, "transcript")));
+	heard(r, lang, analysis, &b);
 	cal_buf_puts(&b, cal_i18n(CAL_MSG_FOOD_LOGGED, lang));
 	for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
 		struct json_object *it = json_object_array_get_idx(items, i);

@@ -218,6 +218,7 @@ def low_confidence_photo_confirmed():
     aid, status = pending(s)
     eq(status, "pending", "waits for the user")
     eq(len(logs(s)), 0, "not logged yet")
+    eq(len(dig(push, "data.content.messages")), 1, "one bubble, like a text guess: %r" % texts(push))
     buttons = [b for m in dig(push, "data.content.messages") for b in m.get("buttons", [])]
     eq([b["payload"]["payload"] for b in buttons], ["confirm:%d" % aid, "cancel:%d" % aid], "the two payloads")
     eq(buttons[0]["type"], "dynamic_block_callback", "callback buttons")
@@ -267,6 +268,50 @@ def voice_note_logged_with_transcript():
     eq(dig(req, "config.encoding"), "OGG_OPUS", "Telegram voice notes are Opus")
     eq(dig(req, "config.sampleRateHertz"), 48000, "at 48 kHz")
     eq(dig(req, "config.languageCode"), "es-AR", "Spanish user")
+
+
+def speech_says(transcript):
+    lib.mock_script("google_speech", times=1, json={"results": [{"alternatives": [
+        {"transcript": transcript, "confidence": 0.9}], "languageCode": "es-ar"}], "totalBilledTime": "2s"})
+
+
+@test
+def voice_guess_asked_in_one_bubble():
+    """A voice note the reader only guesses is asked about like a text guess: one message (what was heard,
+    what was understood, the question) with the confirm and cancel buttons; confirming logs it."""
+    lib.mock_reset()
+    s = c.sid("voice-guess")
+    c.profile_user(s)
+    speech_says("milaneza con pure")
+    send(s, audio_url=fresh("guess.ogg"))
+    push = wait_push(s)[0]
+    aid, status = pending(s)
+    eq(status, "pending", "waits for the user")
+    msgs = dig(push, "data.content.messages")
+    eq(len(msgs), 1, "one bubble: %r" % texts(push))
+    lines = msgs[0]["text"].split("\n")
+    eq(lines[0], '🎤 Entendí: "milaneza con pure"', "what was heard first")
+    ok(lines[1].startswith("milanesa") and "milaneza → milanesa" in lines[1], "what was understood: %r" % lines[1])
+    ok(lines[2].startswith("Calculo unas ") and lines[2].endswith("¿Lo anoto? También podés describirlo con palabras."),
+       "the question: %r" % lines[2])
+    eq([b["payload"]["payload"] for b in msgs[0].get("buttons", [])], ["confirm:%d" % aid, "cancel:%d" % aid],
+       "confirm and cancel on that bubble")
+    eq(len(logs(s)), 0, "not logged yet")
+    eq(c.st(c.say(s, payload="confirm:%d" % aid)), "food_logged", "confirmed")
+    eq(logs(s)[0][1], "audio", "logged as a voice note")
+
+
+@test
+def voice_without_food_in_one_bubble():
+    lib.mock_reset()
+    s = c.sid("voice-none")
+    c.profile_user(s)
+    speech_says("hola qué tal")
+    send(s, audio_url=fresh("chat.ogg"))
+    msgs = dig(wait_push(s)[0], "data.content.messages")
+    eq([m["text"] for m in msgs], ['🎤 Entendí: "hola qué tal"\nNo reconocí ningún alimento 🤔 ¿Me contás qué comiste, '
+                                   'como "2 huevos y una tostada"?'], "what was heard and the answer, one bubble")
+    eq(len(logs(s)), 0, "nothing logged")
 
 
 @test

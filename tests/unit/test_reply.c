@@ -365,3 +365,31 @@ Test(reply, voice_result_heads_the_bubble_with_its_transcript)
 	cal_reply_free(r);
 	json_object_put(an);
 }
+
+/* A guess is asked in one bubble, for a voice note too: what was heard, what was understood (and assumed),
+ * the question; the confirm and cancel buttons on that bubble. */
+Test(reply, a_guess_is_one_bubble_with_its_buttons)
+{
+	struct json_object *an = analysis_of(
+		"{\"transcript\":\"milaneza con pure\",\"items\":[{\"name\":\"milanesa\",\"quantity\":1,\"unit\":"
+		"\"serving\",\"grams\":150,\"kcal\":400,\"matched\":true,\"assumed\":\"milaneza → milanesa\"},"
+		"{\"name\":\"puré\",\"quantity\":1,\"unit\":\"serving\",\"grams\":210,\"kcal\":259,\"matched\":true}]}");
+	cal_reply *r = cal_reply_new(&arena, "telegram", false);
+
+	cr_assert_eq(cal_reply_food_confirm(r, CAL_LANG_ES, an, 659, "https://x.test/webhook/manychat", 42), 1);
+	struct json_object *doc = cal_reply_render(r);
+	cr_assert_eq(messages(doc), 1);
+	cr_expect_str_eq(json_object_get_string(get(doc, "message")),
+			 "🎤 Entendí: \"milaneza con pure\"\nmilanesa, puré (milaneza → milanesa)\nCalculo unas 659 kcal, "
+			 "pero no estoy seguro. ¿Lo anoto? También podés describirlo con palabras.");
+	struct json_object *buttons = json_object_object_get(
+		json_object_array_get_idx(get(doc, "content.messages"), 0), "buttons");
+	cr_assert_eq(json_object_array_length(buttons), 2);
+	cr_expect_str_eq(json_object_get_string(get(json_object_array_get_idx(buttons, 0), "payload.payload")),
+			 "confirm:42");
+	cr_expect_str_eq(json_object_get_string(get(json_object_array_get_idx(buttons, 1), "payload.payload")),
+			 "cancel:42");
+	json_object_put(doc);
+	cal_reply_free(r);
+	json_object_put(an);
+}
