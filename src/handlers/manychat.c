@@ -407,10 +407,14 @@ static cal_err complete_profile(mc *m, const char *first_name, bool was_complete
 	metric(m, "quizzes_completed");
 	if (trial)
 		metric(m, "trials_started");
-	if (was_completed)
-		say(m, CAL_MSG_PROFILE_UPDATED);
-	say(m, CAL_MSG_QUIZ_DONE, (int)lround(t->bmr), t->daily_goal, t->protein_g, t->carbs_g, t->fat_g,
-	    cal_i18n_count(m->a, m->user.lang, (int)m->ctx->conf.subscription_trial_days, CAL_NOUN_DAY));
+	const char *plan = cal_i18n_printf(m->a, CAL_MSG_QUIZ_DONE, m->user.lang, (int)lround(t->bmr), t->daily_goal,
+					   t->protein_g, t->carbs_g, t->fat_g,
+					   cal_i18n_count(m->a, m->user.lang,
+							  (int)m->ctx->conf.subscription_trial_days, CAL_NOUN_DAY));
+	/* "updated" heads the plan's own bubble: a reply is never more than two */
+	cal_reply_text(m->reply, was_completed ? cal_arena_printf(m->a, "%s\n%s",
+								 cal_i18n(CAL_MSG_PROFILE_UPDATED, m->user.lang), plan)
+					       : plan);
 	say(m, CAL_MSG_HOW_TO_LOG);
 	cal_reply_status(m->reply, was_completed ? "profile_updated" : "quiz_completed");
 	return CAL_OK;

@@ -258,6 +258,9 @@ def spanish_first_week():
     check_today(u, ["2 huevos revueltos"])
     doc, texts = u.say("borrar 5", status="nothing_to_undo")
     eq(texts, ['Hoy no hay una comida número 5. Escribí "hoy" para ver la lista.'], "no such entry")
+    doc, texts = u.say("cambiar 5 por una manzana", status="nothing_to_undo")
+    eq(texts, ['Hoy no hay una comida número 5. Escribí "hoy" para ver la lista.'], "no such entry to correct")
+    check_today(u, ["2 huevos revueltos"])
     u.next_day()
 
     # day 5: small talk all day long
@@ -398,6 +401,37 @@ def drinks_in_ml():
     doc = log_meal(u, "a can of coke and a pint of beer", ["1 can of coke (355 ml)", "1 pint of beer (473 ml)"])
     coke = dig(doc, "caloria.analysis.items")[0]
     eq((coke["grams"], coke["ml"]), (368, 354.9), "the can keeps SR24's grams and adds its volume")
+
+
+@test
+def timezone_question_of_a_retaken_quiz_never_logs_a_meal():
+    """Back in the quiz at the timezone question (a retake with `quiz`, or `reiniciar` confirmed) an answer
+    that reads as food is no meal: the question is asked again until a country or an offset answers it."""
+    for how in ("quiz", "reset"):
+        u = User("tz-" + how, "es")
+        c.profile_user(u.sid)  # the form quiz never asks for the timezone
+        if how == "quiz":
+            u.say("quiz", status="quiz_question")
+        else:
+            u.say("reiniciar", status="help")
+            u.say("sí, reiniciar", status="quiz_question")
+        for answer in ["mujer", "30", "60", "165", "moderado"]:
+            u.say(answer, status="quiz_question")
+        doc, texts = u.say("perder peso", status="quiz_question")
+        eq(dig(doc, "caloria.quiz.field"), "timezone", "%s: the timezone question" % how)
+        logs = c.count("food_logs", c.user_where(u.sid))
+        for food in ["pollo a la plancha", "2 huevos revueltos y una lata de coca cola", "una milanesa"]:
+            doc, texts = u.say(food, status="quiz_invalid_answer")
+            eq((dig(doc, "caloria.quiz.step"), dig(doc, "caloria.quiz.field")), (7, "timezone"),
+               "%s: %r repeats the question" % (how, food))
+            ok("país o ciudad" in texts[-1], "the question again: %r" % texts)
+        eq(c.count("food_logs", c.user_where(u.sid)), logs, "%s: nothing logged" % how)
+        doc, texts = u.say("Argentina", status="profile_updated" if how == "quiz" else "quiz_completed")
+        ok(texts[0].startswith("Actualicé tu perfil.\n¡Listo! 🎉" if how == "quiz" else "¡Listo! 🎉"),
+           "%s: the plan, in the same bubble as the update: %r" % (how, texts))
+        eq(lib.sql("SELECT utc_offset_min, timezone_set, quiz_step FROM users WHERE subscriber_id = " + q(u.sid))[0],
+           ["-180", "1", "0"], "%s: the country answered it" % how)
+        log_meal(u, "una milanesa", ["1 milanesa (150 g)"])
 
 
 @test
