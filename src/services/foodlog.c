@@ -98,6 +98,18 @@ static cal_err tx_end(cal_db *db, bool own, cal_err err)
 }
 
 /*
+ * tx_end for a step that may find nothing to act on (a stale confirm, nothing to undo, no entry of that
+ * number): CAL_ERR_NOT_FOUND is no failure of the transaction, which is closed normally; the caller still
+ * gets CAL_ERR_NOT_FOUND (CAL_ERR_UNAVAILABLE when that close fails).
+ */
+static cal_err tx_end_found(cal_db *db, bool own, cal_err err)
+{
+	if (err != CAL_ERR_NOT_FOUND)
+		return tx_end(db, own, err);
+	return tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE;
+}
+
+/*
  * The writes of one logged meal are one round trip: the stored procedure cal_food_log_add
  * (schema/0003_food_turn.sql) stores the food_logs row, its link from the analyses row when analysis_id
  * names one, the day's totals and, on the day's first log, the user's first_food_log event — all inside the
@@ -263,11 +275,7 @@ cal_err cal_foodlog_resolve(cal_db *db, cal_arena *a, long long user_id, long lo
 	err = tx_begin(db, &own);
 	if (err != CAL_OK)
 		return err;
-	err = resolve(db, a, user_id, analysis_id, confirm, date, goal_kcal, &m, out);
-	/* A stale confirm is not a failed transaction: close it normally. */
-	if (err == CAL_ERR_NOT_FOUND)
-		return tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE;
-	err = tx_end(db, own, err);
+	err = tx_end_found(db, own, resolve(db, a, user_id, analysis_id, confirm, date, goal_kcal, &m, out));
 	if (err != CAL_OK)
 		return err;
 	if (confirm && day != NULL)
@@ -485,10 +493,7 @@ cal_err cal_foodlog_delete(cal_db *db, cal_arena *a, long long user_id, const ch
 	err = tx_begin(db, &own);
 	if (err != CAL_OK)
 		return err;
-	err = delete_entry(db, a, user_id, date, number, &m);
-	/* Nothing to undo is not a failure of the transaction: close it normally. */
-	err = err == CAL_ERR_NOT_FOUND ? (tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE)
-				       : tx_end(db, own, err);
+	err = tx_end_found(db, own, delete_entry(db, a, user_id, date, number, &m));
 	if (err != CAL_OK)
 		return err;
 	if (removed != NULL)
@@ -647,9 +652,7 @@ cal_err cal_foodlog_replace(cal_db *db, cal_arena *a, long long user_id, const c
 	err = tx_begin(db, &own);
 	if (err != CAL_OK)
 		return err;
-	err = replace_entry(db, a, user_id, date, number, m, &before);
-	err = err == CAL_ERR_NOT_FOUND ? (tx_end(db, own, CAL_OK) == CAL_OK ? CAL_ERR_NOT_FOUND : CAL_ERR_UNAVAILABLE)
-				       : tx_end(db, own, err);
+	err = tx_end_found(db, own, replace_entry(db, a, user_id, date, number, m, &before));
 	if (err != CAL_OK)
 		return err;
 	if (old != NULL)

@@ -65,6 +65,14 @@ def wait_jobs_end(sub, seconds=40):
     return lib.wait_for(ended, seconds, "media jobs of %s to end" % sub)
 
 
+def new_user(name, locale="es_AR"):
+    """A fresh mock (no scripted answers left, nothing recorded) and a user with a profile."""
+    lib.mock_reset()
+    s = c.sid(name)
+    c.profile_user(s, locale=locale)
+    return s
+
+
 def send(sub, expect_status="processing", **fields):
     doc = c.say(sub, **fields)
     eq(c.st(doc), expect_status, "immediate reply status")
@@ -90,9 +98,7 @@ def food_logs_metric(source):
 
 @test
 def photo_logged_with_table_numbers():
-    lib.mock_reset()
-    s = c.sid("photo")
-    c.profile_user(s)
+    s = new_user("photo")
     images = food_logs_metric("image")
     t0 = time.time()
     doc = send(s, image_url=fresh("plate.jpg"))
@@ -123,9 +129,7 @@ def photo_logged_with_table_numbers():
 
 @test
 def same_photo_answered_from_cache():
-    lib.mock_reset()
-    s = c.sid("cache")
-    c.profile_user(s)
+    s = new_user("cache")
     send(s, image_url=MEDIA + "/plate.jpg?salt=same-" + c.RUN_TAG)
     wait_push(s)
     before = len(gemini_calls())
@@ -137,9 +141,7 @@ def same_photo_answered_from_cache():
 
 @test
 def caption_goes_to_the_provider_and_is_stored():
-    lib.mock_reset()
-    s = c.sid("caption")
-    c.profile_user(s)
+    s = new_user("caption")
     send(s, image_url=fresh("caption.png"), text="comí la mitad, con aceite de oliva")
     wait_push(s)
     prompt = dig(json.loads(gemini_calls()[-1]["body"]), "contents.0.parts.0.text")
@@ -149,9 +151,7 @@ def caption_goes_to_the_provider_and_is_stored():
 
 @test
 def telegram_file_url_never_stored_or_logged():
-    lib.mock_reset()
-    s = c.sid("tg")
-    c.profile_user(s)
+    s = new_user("tg")
     token = "987654321:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0"
     url = MEDIA + "/file/bot%s/photos/file_42.jpg" % token
     send(s, image_url=url)
@@ -170,9 +170,7 @@ def telegram_file_url_never_stored_or_logged():
 
 @test
 def gemini_answer_shapes_are_tolerated():
-    lib.mock_reset()
-    s = c.sid("shapes")
-    c.profile_user(s)
+    s = new_user("shapes")
     lib.mock_script("gemini", fixture="gemini_fenced", times=1)
     send(s, image_url=fresh("fenced.jpg"))
     wait_push(s)
@@ -187,9 +185,7 @@ def gemini_answer_shapes_are_tolerated():
 
 @test
 def blocked_or_garbage_answers_fall_back_to_spoonacular():
-    lib.mock_reset()
-    s = c.sid("fallback")
-    c.profile_user(s)
+    s = new_user("fallback")
     for i, fixture in enumerate(("gemini_safety", "gemini_prompt_blocked", "gemini_garbage")):
         lib.mock_script("gemini", fixture=fixture, times=1)
         send(s, image_url=fresh("fb%d.webp" % i))
@@ -209,9 +205,7 @@ def pending(sub):
 
 @test
 def low_confidence_photo_confirmed():
-    lib.mock_reset()
-    s = c.sid("confirm")
-    c.profile_user(s)
+    s = new_user("confirm")
     lib.mock_script("gemini", fixture="gemini_low_confidence", times=1)
     send(s, image_url=fresh("unsure.jpg"))
     push = wait_push(s)[0]
@@ -237,9 +231,7 @@ def low_confidence_photo_confirmed():
 
 @test
 def low_confidence_photo_cancelled():
-    lib.mock_reset()
-    s = c.sid("cancel")
-    c.profile_user(s)
+    s = new_user("cancel")
     lib.mock_script("gemini", fixture="gemini_low_confidence", times=1)
     send(s, image_url=fresh("unsure2.jpg"))
     wait_push(s)
@@ -252,9 +244,7 @@ def low_confidence_photo_cancelled():
 
 @test
 def voice_note_logged_with_transcript():
-    lib.mock_reset()
-    s = c.sid("voice")
-    c.profile_user(s)
+    s = new_user("voice")
     audio = food_logs_metric("audio")
     send(s, audio_url=fresh("voice.ogg"))
     push = wait_push(s)[0]
@@ -279,9 +269,7 @@ def speech_says(transcript):
 def voice_guess_asked_in_one_bubble():
     """A voice note the reader only guesses is asked about like a text guess: one message (what was heard,
     what was understood, the question) with the confirm and cancel buttons; confirming logs it."""
-    lib.mock_reset()
-    s = c.sid("voice-guess")
-    c.profile_user(s)
+    s = new_user("voice-guess")
     speech_says("milaneza con pure")
     send(s, audio_url=fresh("guess.ogg"))
     push = wait_push(s)[0]
@@ -303,9 +291,7 @@ def voice_guess_asked_in_one_bubble():
 
 @test
 def voice_without_food_in_one_bubble():
-    lib.mock_reset()
-    s = c.sid("voice-none")
-    c.profile_user(s)
+    s = new_user("voice-none")
     speech_says("hola qué tal")
     send(s, audio_url=fresh("chat.ogg"))
     msgs = dig(wait_push(s)[0], "data.content.messages")
@@ -316,9 +302,7 @@ def voice_without_food_in_one_bubble():
 
 @test
 def voice_in_english_and_gemini_fallback():
-    lib.mock_reset()
-    s = c.sid("voice-en")
-    c.profile_user(s, locale="en_US")
+    s = new_user("voice-en", locale="en_US")
     lib.mock_script("google_speech", fixture="speech_en", times=1)
     send(s, media_url=fresh("note.oga"))
     wait_push(s)
@@ -335,9 +319,7 @@ def voice_in_english_and_gemini_fallback():
 
 @test
 def unknown_text_food_completed_by_lookup():
-    lib.mock_reset()
-    s = c.sid("lookup")
-    c.profile_user(s)
+    s = new_user("lookup")
     lib.mock_script("gemini", fixture="gemini_lookup", times=1)
     doc = c.say(s, "2 huevos y un xoconostle")
     eq(c.st(doc), "food_logged", "the eggs are logged at once")
@@ -356,9 +338,7 @@ def unknown_text_food_completed_by_lookup():
 
 @test
 def lookup_that_finds_nothing_says_so():
-    lib.mock_reset()
-    s = c.sid("lookup-none")
-    c.profile_user(s)
+    s = new_user("lookup-none")
     # A name of this run only, so no earlier run's answer sits in the response cache.
     food = "zz" + "".join(chr(ord("a") + int(ch, 16)) for ch in c.RUN_TAG)
     lib.mock_script("gemini", json={"candidates": [{"content": {"parts": [{"text": '{"items": [{"name": "%s", '
@@ -378,9 +358,7 @@ def lookup_that_finds_nothing_says_so():
 def hung_and_oversized_provider_answers_are_survived():
     # Gemini hangs (cut by http_client.timeout_ms), Spoonacular answers a body over the response cap: the
     # first attempt fails for a passing reason, the job is retried and the next attempt is logged.
-    lib.mock_reset()
-    s = c.sid("hang")
-    c.profile_user(s)
+    s = new_user("hang")
     lib.mock_script("gemini", fail="hang", times=1)
     lib.mock_script("spoonacular", path="/food/images/analyze", text="x" * (5 << 20), times=1)
     send(s, image_url=fresh("hang.jpg"))
@@ -393,9 +371,7 @@ def hung_and_oversized_provider_answers_are_survived():
 
 @test
 def bad_media_fail_with_a_friendly_push():
-    lib.mock_reset()
-    s = c.sid("badmedia")
-    c.profile_user(s)
+    s = new_user("badmedia")
     max_image = int(lib.conf_get("media", "max_image_bytes") or 10485760)
     send(s, image_url=MEDIA + "/huge.jpg?bytes=%d" % (max_image + 1))
     send(s, image_url=MEDIA + "/page.jpg?ct=text/html")
@@ -414,9 +390,7 @@ def bad_media_fail_with_a_friendly_push():
 
 @test
 def providers_down_end_in_a_friendly_push_and_the_breaker_opens():
-    lib.mock_reset()
-    s = c.sid("down")
-    c.profile_user(s)
+    s = new_user("down")
     lib.mock_script("gemini", status=503, json={"error": {"code": 503, "status": "UNAVAILABLE"}})
     lib.mock_script("spoonacular", status=429, headers={"Retry-After": "1"}, json={"status": "failure"})
     log_before = len(lib.log_lines())

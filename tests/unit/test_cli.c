@@ -16,24 +16,37 @@ int cli_main(int argc, char **argv);
 #include "../../src/cli.c"
 #undef main
 
-/* Runs check-config on a config file holding text; returns the exit status and what went to stdout/stderr. */
-static int check_config(const char *text, char **out, char **err)
+/* The text a capture file received, in a calloc'd buffer; the file is removed. */
+static char *slurp(const char *path)
 {
-	char cfg[] = "/tmp/caloria-cli-XXXXXX";
-	char outp[] = "/tmp/caloria-cli-out-XXXXXX";
-	char errp[] = "/tmp/caloria-cli-err-XXXXXX";
-	int fd = mkstemp(cfg), ofd = mkstemp(outp), efd = mkstemp(errp);
-	char *argv[] = {"check-config", NULL};
+	FILE *f = fopen(path, "r");
+	char *buf;
 
-	cr_assert(fd >= 0 && ofd >= 0 && efd >= 0);
-	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	cr_assert_not_null(f);
+	buf = calloc(1, 65536);
+	buf[fread(buf, 1, 65535, f)] = '\0';
+	fclose(f);
+	unlink(path);
+	return buf;
+}
+
+/*
+ * Runs a command function (argv[0] is the command's first argument) with stdout and stderr going to files;
+ * returns its exit status and what each stream received (out may be NULL when stdout does not matter).
+ */
+static int captured(int (*cmd)(const char *, int, char **), const char *path, char **argv, char **out,
+		    char **err)
+{
+	char outp[] = "/tmp/caloria-cli-out-XXXXXX", errp[] = "/tmp/caloria-cli-err-XXXXXX";
+	int ofd = mkstemp(outp), efd = mkstemp(errp);
+
+	cr_assert(ofd >= 0 && efd >= 0);
 	fflush(stdout);
 	fflush(stderr);
 	int so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
 	dup2(ofd, STDOUT_FILENO);
 	dup2(efd, STDERR_FILENO);
-	int rc = cmd_check_config(cfg, 1, argv);
+	int rc = cmd(path, 1, argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, STDOUT_FILENO);
@@ -42,18 +55,25 @@ static int check_config(const char *text, char **out, char **err)
 	close(se);
 	close(ofd);
 	close(efd);
+	if (out != NULL)
+		*out = slurp(outp);
+	else
+		unlink(outp);
+	*err = slurp(errp);
+	return rc;
+}
 
-	char **dst[] = {out, err};
-	const char *paths[] = {outp, errp};
-	for (int i = 0; i < 2; i++) {
-		FILE *f = fopen(paths[i], "r");
-		cr_assert_not_null(f);
-		*dst[i] = calloc(1, 65536);
-		size_t n = fread(*dst[i], 1, 65535, f);
-		(*dst[i])[n] = '\0';
-		fclose(f);
-		unlink(paths[i]);
-	}
+/* Runs check-config on a config file holding text; returns the exit status and what went to stdout/stderr. */
+static int check_config(const char *text, char **out, char **err)
+{
+	char cfg[] = "/tmp/caloria-cli-XXXXXX";
+	int fd = mkstemp(cfg);
+	char *argv[] = {"check-config", NULL};
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	int rc = captured(cmd_check_config, cfg, argv, out, err);
 	unlink(cfg);
 	return rc;
 }
@@ -109,36 +129,12 @@ Test(cli, check_config_reports_missing_key_with_other_problems)
 	free(err);
 }
 
-/* Runs `caloria food` on data_dir with the text, stdout and stderr to files; the exit status and stderr. */
+/* Runs `caloria food` on data_dir with the text; the exit status and stderr. */
 static int food(const char *data_dir, char *text, char **err)
 {
-	char outp[] = "/tmp/caloria-food-out-XXXXXX", errp[] = "/tmp/caloria-food-err-XXXXXX";
-	int ofd = mkstemp(outp), efd = mkstemp(errp);
 	char *argv[] = {text, NULL};
 
-	cr_assert(ofd >= 0 && efd >= 0);
-	fflush(stdout);
-	fflush(stderr);
-	int so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
-	dup2(ofd, STDOUT_FILENO);
-	dup2(efd, STDERR_FILENO);
-	int rc = cal_foodcli_main(data_dir, 1, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, STDOUT_FILENO);
-	dup2(se, STDERR_FILENO);
-	close(so);
-	close(se);
-	close(ofd);
-	close(efd);
-	FILE *f = fopen(errp, "r");
-	cr_assert_not_null(f);
-	*err = calloc(1, 65536);
-	(*err)[fread(*err, 1, 65535, f)] = '\0';
-	fclose(f);
-	unlink(outp);
-	unlink(errp);
-	return rc;
+	return captured(cal_foodcli_main, data_dir, argv, NULL, err);
 }
 
 /* A missing table is named, with the two ways to point at the tables. */

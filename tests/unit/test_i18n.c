@@ -409,33 +409,42 @@ Test(i18n, counts_and_plurals)
 /* Items say count and natural unit, rounded grams (or ml for drinks) in brackets; measures are not repeated. */
 Test(i18n, items_in_words)
 {
+	static const struct {
+		cal_lang lang;
+		const char *name;
+		double qty;
+		const char *unit;
+		double grams, ml; /* ml > 0: what is drunk, said in ml whatever the unit */
+		bool with_amount;
+		const char *want;
+	} items[] = {
+		{CAL_LANG_ES, "huevo revuelto", 2, "unit", 122.0, 0, true, "2 huevos revueltos (122 g)"},
+		{CAL_LANG_ES, "coca-cola", 1, "can", 368.0, 354.9, true, "1 lata de coca-cola (355 ml)"},
+		{CAL_LANG_ES, "pollo a la plancha", 200, "g", 200, 0, true, "200 g de pollo a la plancha"},
+		{CAL_LANG_ES, "palta", 0.5, "unit", 100.5, 0, true, "½ palta (101 g)"},
+		{CAL_LANG_ES, "milanesa", 1, "serving", 150, 0, true, "milanesa (150 g)"},
+		{CAL_LANG_ES, "pizza", 3, "slice", 321, 0, true, "3 porciones de pizza (321 g)"},
+		{CAL_LANG_EN, "oatmeal", 1, "cup", 234, 0, true, "1 cup of oatmeal (234 g)"},
+		{CAL_LANG_EN, "banana", 1.5, "unit", 177, 0, false, "1½ bananas"},
+		{CAL_LANG_ES, "leche", 2.3, "cup", 561, 552, true, "2,3 tazas de leche (552 ml)"},
+		{CAL_LANG_EN, "milk", 2.5, "cup", 610, 600, true, "2½ cups of milk (600 ml)"},
+		{CAL_LANG_EN, NULL, 1, NULL, 0, 0, true, "1 ?"},
+		{CAL_LANG_ES, "huevo", 0, NULL, 100, 0, true, "huevo (100 g)"},
+		{CAL_LANG_EN, "coke", 1, "can", 368.0, 354.9, true, "1 can of coke (355 ml)"},
+		{CAL_LANG_ES, "vino", 2, "glass", 296, 296, true, "2 vasos de vino (296 ml)"},
+		{CAL_LANG_ES, "cerveza", 1, "pint", 475.2, 473.2, true, "1 pinta de cerveza (473 ml)"},
+		{CAL_LANG_EN, "beer", 2, "caña", 401.6, 400, true, "2 cañas of beer (400 ml)"},
+		{CAL_LANG_EN, "coke", 1, "serving", 245.6, 236.6, true, "coke (237 ml)"},
+		{CAL_LANG_ES, "leche", 200, "ml", 205, 200, true, "200 ml de leche"},
+		{CAL_LANG_ES, "leche", 1, "glass", 244, 240, false, "1 vaso de leche"},
+	};
 	cal_arena a;
 
 	cal_arena_init(&a, 4096);
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "huevo revuelto", 2, "unit", 122.0, 0, true),
-			 "2 huevos revueltos (122 g)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "coca-cola", 1, "can", 368.0, 354.9, true),
-			 "1 lata de coca-cola (355 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "pollo a la plancha", 200, "g", 200, 0, true),
-			 "200 g de pollo a la plancha");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "palta", 0.5, "unit", 100.5, 0, true), "½ palta (101 g)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "milanesa", 1, "serving", 150, 0, true), "milanesa (150 g)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "pizza", 3, "slice", 321, 0, true), "3 porciones de pizza (321 g)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "oatmeal", 1, "cup", 234, 0, true), "1 cup of oatmeal (234 g)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "banana", 1.5, "unit", 177, 0, false), "1½ bananas");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "leche", 2.3, "cup", 561, 552, true), "2,3 tazas de leche (552 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "milk", 2.5, "cup", 610, 600, true), "2½ cups of milk (600 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, NULL, 1, NULL, 0, 0, true), "1 ?");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "huevo", 0, NULL, 100, 0, true), "huevo (100 g)");
-	/* what is drunk is said in ml, whatever the unit; a measure in ml is not repeated; no brackets, no ml */
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "coke", 1, "can", 368.0, 354.9, true), "1 can of coke (355 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "vino", 2, "glass", 296, 296, true), "2 vasos de vino (296 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "cerveza", 1, "pint", 475.2, 473.2, true),
-			 "1 pinta de cerveza (473 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "beer", 2, "caña", 401.6, 400, true), "2 cañas of beer (400 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_EN, "coke", 1, "serving", 245.6, 236.6, true), "coke (237 ml)");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "leche", 200, "ml", 205, 200, true), "200 ml de leche");
-	cr_expect_str_eq(cal_i18n_item(&a, CAL_LANG_ES, "leche", 1, "glass", 244, 240, false), "1 vaso de leche");
+	for (size_t i = 0; i < sizeof items / sizeof *items; i++)
+		cr_expect_str_eq(cal_i18n_item(&a, items[i].lang, items[i].name, items[i].qty, items[i].unit, items[i].grams,
+					       items[i].ml, items[i].with_amount),
+				 items[i].want, "item %zu", i);
 	cr_expect_str_eq(cal_i18n_decimal(&a, CAL_LANG_ES, 70.0), "70");
 	cr_expect_str_eq(cal_i18n_decimal(&a, CAL_LANG_ES, 70.5), "70,5");
 	cr_expect_str_eq(cal_i18n_decimal(&a, CAL_LANG_EN, 175.3), "175.3");
