@@ -155,7 +155,8 @@ static void fuzz_words(const char *s)
 	for (int l = 0; l < CAL_LANG__MAX; l++) {
 		const char *pl = cal_i18n_plural(&a, (cal_lang)l, s);
 		check(pl != NULL && strlen(pl) <= 2 * strlen(s) + 16);
-		check(cal_i18n_item(&a, (cal_lang)l, s, 2.5, s, 120.0, true) != NULL);
+		check(cal_i18n_item(&a, (cal_lang)l, s, 2.5, s, 120.0, 0, true) != NULL);
+		check(cal_i18n_item(&a, (cal_lang)l, s, 1, s, 368.0, 354.9, true) != NULL);
 	}
 	if (cal_i18n_guess_lang(s, &lang) == 0)
 		check(lang == CAL_LANG_ES || lang == CAL_LANG_EN);
