@@ -35,8 +35,8 @@ typedef enum cal_msg {
 	CAL_MSG_ACCEPT_HEIGHT,
 	CAL_MSG_ACCEPT_ACTIVITY,
 	CAL_MSG_ACCEPT_GOAL,
-	CAL_MSG_QUIZ_DONE,            /* %d bmr, %d daily goal, %d protein g, %d carbs g, %d fat g,
-				       * %s trial length (cal_i18n_count(…, CAL_NOUN_DAY)) */
+	CAL_MSG_QUIZ_DONE,            /* %d bmr, %d daily goal, %d protein g, %d carbs g, %d fat g */
+	CAL_MSG_TRIAL_STARTED,        /* %s trial length (cal_i18n_count(…, CAL_NOUN_DAY)); only when it did start */
 	CAL_MSG_HOW_TO_LOG,           /* no args */
 	CAL_MSG_FORM_INVALID,         /* %s the missing or invalid field names, e.g. "age, weight" */
 	CAL_MSG_RESET_DONE,           /* no args */

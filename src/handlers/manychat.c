@@ -408,9 +408,14 @@ static cal_err complete_profile(mc *m, const char *first_name, bool was_complete
 	if (trial)
 		metric(m, "trials_started");
 	const char *plan = cal_i18n_printf(m->a, CAL_MSG_QUIZ_DONE, m->user.lang, (int)lround(t->bmr), t->daily_goal,
-					   t->protein_g, t->carbs_g, t->fat_g,
-					   cal_i18n_count(m->a, m->user.lang,
-							  (int)m->ctx->conf.subscription_trial_days, CAL_NOUN_DAY));
+					   t->protein_g, t->carbs_g, t->fat_g);
+	/* a retaken quiz keeps the plan the user had: only a first completion starts the trial */
+	if (trial)
+		plan = cal_arena_printf(m->a, "%s\n%s", plan,
+					cal_i18n_printf(m->a, CAL_MSG_TRIAL_STARTED, m->user.lang,
+							cal_i18n_count(m->a, m->user.lang,
+								       (int)m->ctx->conf.subscription_trial_days,
+								       CAL_NOUN_DAY)));
 	/* "updated" heads the plan's own bubble: a reply is never more than two */
 	cal_reply_text(m->reply, was_completed ? cal_arena_printf(m->a, "%s\n%s",
 								 cal_i18n(CAL_MSG_PROFILE_UPDATED, m->user.lang), plan)

@@ -105,17 +105,16 @@ static const struct msg_row catalogue[CAL_MSG__MAX] = {
 	[CAL_MSG_ACCEPT_GOAL] = {"", {
 		"un número del 1 al 4, o perder peso, mantener, ganar peso o músculo.",
 		"a number from 1 to 4, or lose weight, maintain, gain weight or muscle."}},
-	[CAL_MSG_QUIZ_DONE] = {"ddddds", {
+	[CAL_MSG_QUIZ_DONE] = {"ddddd", {
 		"¡Listo! 🎉 Tu plan:\n"
 		"• Metabolismo basal: %d kcal\n"
 		"• Meta diaria: %d kcal\n"
-		"• Proteínas %d g · Carbohidratos %d g · Grasas %d g\n"
-		"Tu prueba gratis de %s ya empezó.",
+		"• Proteínas %d g · Carbohidratos %d g · Grasas %d g",
 		"Done! 🎉 Your plan:\n"
 		"• Basal metabolic rate: %d kcal\n"
 		"• Daily goal: %d kcal\n"
-		"• Protein %d g · Carbs %d g · Fat %d g\n"
-		"Your free trial of %s has started."}},
+		"• Protein %d g · Carbs %d g · Fat %d g"}},
+	[CAL_MSG_TRIAL_STARTED] = {"s", {"Tu prueba gratis de %s ya empezó.", "Your free trial of %s has started."}},
 	[CAL_MSG_HOW_TO_LOG] = {"", {
 		"Para registrar una comida, escribime qué comiste y cuánto, por ejemplo: \"200 g de pollo con "
 		"ensalada\" o \"un café con leche y dos medialunas\". También podés mandarme una foto o un audio.",

@@ -429,6 +429,7 @@ def timezone_question_of_a_retaken_quiz_never_logs_a_meal():
         doc, texts = u.say("Argentina", status="profile_updated" if how == "quiz" else "quiz_completed")
         ok(texts[0].startswith("Actualicé tu perfil.\n¡Listo! 🎉" if how == "quiz" else "¡Listo! 🎉"),
            "%s: the plan, in the same bubble as the update: %r" % (how, texts))
+        ok("prueba gratis" not in texts[0], "%s: a retaken quiz does not start the trial again: %r" % (how, texts[0]))
         eq(lib.sql("SELECT utc_offset_min, timezone_set, quiz_step FROM users WHERE subscriber_id = " + q(u.sid))[0],
            ["-180", "1", "0"], "%s: the country answered it" % how)
         log_meal(u, "una milanesa", ["1 milanesa (150 g)"])
