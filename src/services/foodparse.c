@@ -232,9 +232,14 @@ static const char *const stopwords[] = {
 	"como", "unos", "on", "side", "top", "plate", "sobre", "encima", "arriba", "lado", "acompanado",
 	"acompanada", "acompanamiento", "guarnicion", "served", "topped", "tiny", "los", "mine", "lunchtime",
 	"cafeteria", "restaurant", "restaurante", "bar", "casa", "home", "trabajo", "work", "oficina",
-	/* chain names said around a dish ("a wendy's jr cheeseburger", "papas del mc") */
+	"from",
+};
+
+/* Chain names said around a dish ("a wendy's jr cheeseburger", "papas del mc"): not foods themselves, but
+ * when the food read is a generic one (home-made fries, plain chicken) the chain's item may differ. */
+static const char *const chains[] = {
 	"wendys", "mcdonalds", "mcdonald", "mcd", "mc", "starbucks", "subway", "bk", "chipotle", "kfc",
-	"popeyes", "arbys", "sonic", "dunkin", "tim", "hortons", "from",
+	"popeyes", "arbys", "sonic", "dunkin", "tim", "hortons",
 };
 
 /* Cooking and style words that describe a food without changing what it is ("pollo al horno"). */
@@ -285,7 +290,8 @@ static bool is_content(const tok *t)
 		if (t->w[i] < 'a' || t->w[i] > 'z')
 			return false;
 	}
-	if (word_in(t, stopwords, NELEM(stopwords)) || word_in(t, descriptors, NELEM(descriptors)))
+	if (word_in(t, stopwords, NELEM(stopwords)) || word_in(t, descriptors, NELEM(descriptors)) ||
+	    word_in(t, chains, NELEM(chains)))
 		return false;
 	for (size_t i = 0; i < NELEM(numbers); i++) {
 		if (word_is(t, numbers[i].w))
@@ -553,6 +559,7 @@ typedef struct itemx {
 	unsigned flags;
 	const char *assumed;     /* what the reader assumed, for the reply ("milaneza → milanesa") */
 	double topping_g;        /* X_TOPPING: grams of the topping */
+	size_t carrier;          /* X_TOPPING or X_SIDE: 1 + index of the item it goes on, 0 when none */
 } itemx;
 
 typedef struct parser {
@@ -631,8 +638,9 @@ static size_t match_at(parser *ps, size_t i, size_t end, bool allow_typo, const 
 				size_t vi = rest % t->nvar;
 				rest /= t->nvar;
 				/* a singular read of a word ending in s: "tacos" → "taco" */
+				/* a shorter form without the final s: "tacos", and "galletitas" (→ galleta) too */
 				pl = !t->typo && t->varlen[vi] < t->wlen && t->w[t->wlen - 1] == 's' &&
-				     memcmp(t->var[vi], t->w, t->varlen[vi]) == 0;
+				     t->var[vi][t->varlen[vi] - 1] != 's';
 				pl_first = k == 0 ? pl : pl_first;
 				pl_last = pl;
 				linked = linked || word_is(t, "de") || word_is(t, "con") || word_is(t, "of") ||
@@ -1023,7 +1031,14 @@ static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias
 		s->last_end = i + m;
 		return;
 	}
-	size_t carrier = s->join == J_WITH && !s->pq.has_qty && s->pq.unit == CAL_U_NONE ? s->last : SIZE_MAX;
+	size_t carrier = SIZE_MAX;
+	if (!s->pq.has_qty && s->pq.unit == CAL_U_NONE && s->last != SIZE_MAX) {
+		/* "con palta": on the food before; "con frutillas y granola": the granola goes on the yogurt too */
+		if (s->join == J_WITH)
+			carrier = s->last;
+		else if (s->join == J_AND && ps->xs[s->last].carrier > 0)
+			carrier = ps->xs[s->last].carrier - 1;
+	}
 	size_t k = add_matched(ps, a, &s->pq);
 	if (k != SIZE_MAX) {
 		if (typo != SIZE_MAX)
@@ -1037,6 +1052,7 @@ static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias
 		} else if (carrier != SIZE_MAX && condiment(a)) {
 			ps->xs[k].flags |= X_SIDE;
 		}
+		ps->xs[k].carrier = carrier != SIZE_MAX ? carrier + 1 : 0;
 		s->last = k;
 	}
 	s->pq = (pending){ 0 };
@@ -1170,6 +1186,9 @@ static void other_word(parser *ps, seg *s, size_t i)
 		s->pq = (pending){ 0 };
 		s->after_food = false;
 	}
+	if (!s->after_food && s->join != J_NONE && s->last != SIZE_MAX && !s->r.open &&
+	    word_in(t, descriptors, NELEM(descriptors)))
+		ps->xs[s->last].flags |= X_EXTRA; /* "milanesa con fritas": a food named by its cooking alone */
 	if (!s->after_food || s->r.open) {
 		run_add(&s->r, i, t);
 		return;
@@ -1340,6 +1359,11 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 		qty = a->portion_g < SMALL_UNIT_G && cup > 0 ? cup / per : PLURAL_COUNT;
 	} else if (u == CAL_U_NONE && x->pq.has_qty && !x->pq.article && (whole = cal_portion_whole(a)) > 0) {
 		per = whole; /* "media pizza", "2 pizzas": whole ones */
+	} else if (u == CAL_U_NONE && x->pq.size != CAL_SIZE_NONE && (!x->pq.has_qty || x->pq.article) &&
+		   (whole = cal_portion_whole(a)) > 0) {
+		/* "una pizza grande", "a medium pizza": a whole one of that size (SR24's 14" is the large; a 12"
+		 * has 0.73 of its area, a 10" 0.51) */
+		per = whole * (x->pq.size == CAL_SIZE_LARGE ? 1.0 : x->pq.size == CAL_SIZE_MEDIUM ? 0.75 : 0.5);
 	} else if (u == CAL_U_OZ || u == CAL_U_LB) {
 		per *= cal_portion_raw_yield(a); /* "an 8 oz sirloin": menus and packages state raw weight */
 	}
@@ -1374,6 +1398,41 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 	*kcal_sum += w;
 }
 
+/* A chain's own item (SR24 names it: "McDONALD'S, French Fries", "Fast foods, …", "Restaurant, …"). */
+static bool chain_item(const cal_food *f)
+{
+	const char *d = f->description;
+	if (strncmp(d, "Fast", 4) == 0 || strncmp(d, "Restaurant", 10) == 0)
+		return true;
+	for (size_t caps = 0; *d != '\0'; d++) {
+		caps = *d >= 'A' && *d <= 'Z' ? caps + 1 : 0;
+		if (caps >= 3)
+			return true; /* a brand in capitals */
+	}
+	return false;
+}
+
+/* A chain named in the text ("papas grandes del mc", "subway de pollo") while the food that carries most
+ * of the energy is a generic one: the chain's item is probably something else. */
+static bool chain_unmatched(const parser *ps)
+{
+	const cal_food_item *top = NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < ps->out->nitems; i++) {
+		if (ps->out->items[i].matched && (top == NULL || ps->out->items[i].n.kcal > top->n.kcal)) {
+			top = &ps->out->items[i];
+			k = i;
+		}
+	}
+	if (top == NULL || chain_item(ps->xs[k].a->food))
+		return false;
+	for (size_t i = 0; i < ps->ntoks; i++) {
+		if (ps->toks[i].kind == T_WORD && word_in(&ps->toks[i], chains, NELEM(chains)))
+			return true;
+	}
+	return false;
+}
+
 static void finish(parser *ps)
 {
 	double conf_sum = 0, weight = 0;
@@ -1388,7 +1447,7 @@ static void finish(parser *ps)
 	 * unsaid amount of sauce or cheese on a dish: the total is a guess */
 	if ((missing || ps->dangling) && c > CONF_GUESS - 0.05)
 		c = CONF_GUESS - 0.05;
-	if (side && c > CONF_GUESS)
+	if ((side || chain_unmatched(ps)) && c > CONF_GUESS)
 		c = CONF_GUESS;
 	ps->out->confidence = ps->out->nmatched == 0 ? 0 : round(c * 100.0) / 100.0;
 }

@@ -165,15 +165,15 @@ static const pcase cases[] = {
 	{ "taza de té", 1, { { "ndb:14355", NULL, 237 } } },
 	{ "vaso de agua", 1, { { "ndb:14555", NULL, 237 } } },
 	{ "plato de arroz", 1, { { "ndb:20045", NULL, 250 } } },
-	{ "huevitos", 1, { { "ndb:01123", NULL, 50 } } },
+	{ "huevitos", 1, { { "ndb:01123", NULL, 100 } } }, /* a diminutive plural is a plural */
 	{ "cafecito", 1, { { "ndb:14209", NULL, 200 } } },
 	{ "tostadita con manteca", 2, { { "ndb:18070", NULL, 22 }, { "ndb:01001", NULL, 5 } } },
 	{ "pancito", 1, { { "ndb:18069", NULL, 50 } } },
 	{ "panes", 1, { { "ndb:18069", NULL, 100 } } },        /* a plural without a number: two */
 	{ "limones", 1, { { "ndb:09150", NULL, 116 } } },
 	{ "2 tomates", 1, { { "ndb:11529", NULL, 246 } } },
-	{ "tomatitos", 1, { { "ndb:11529", NULL, 123 } } },
-	{ "empanaditas", 1, { { "recipe:empanada de carne", NULL, 90 } } },
+	{ "tomatitos", 1, { { "ndb:11529", NULL, 246 } } },
+	{ "empanaditas", 1, { { "recipe:empanada de carne", NULL, 180 } } },
 	{ "3 bananas", 1, { { "ndb:09040", NULL, 354 } } },
 	{ "eggs", 1, { { "ndb:01123", NULL, 100 } } },
 	{ "2 apples", 1, { { "ndb:09003", NULL, 364 } } },
@@ -181,9 +181,9 @@ static const pcase cases[] = {
 	{ "3 tomatoes", 1, { { "ndb:11529", NULL, 369 } } },
 	{ "two scrambled eggs", 1, { { "ndb:01132", NULL, 122 } } },
 	{ "huevos revueltos", 1, { { "ndb:01132", NULL, 122 } } },
-	{ "medialunitas", 1, { { "ndb:18239", NULL, 40 } } },
-	{ "manzanitas", 1, { { "ndb:09003", NULL, 182 } } },
-	{ "papitas", 1, { { "ndb:11365", NULL, 136 } } },
+	{ "medialunitas", 1, { { "ndb:18239", NULL, 80 } } },
+	{ "manzanitas", 1, { { "ndb:09003", NULL, 364 } } },
+	{ "papitas", 1, { { "ndb:11365", NULL, 272 } } },
 	{ "dos cafecitos", 1, { { "ndb:14209", NULL, 400 } } },
 	{ "juguito de naranja", 1, { { "ndb:09206", NULL, 250 } } },
 	{ "pan con tomate", 1, { { "recipe:pan con tomate", NULL, 105 } } },
@@ -657,6 +657,9 @@ static const pattern patterns[] = {
 	{ "medio kilo de helado", 1, { "ndb:19095" }, { 500 }, 0, NULL },
 	{ "un cuarto de helado", 1, { "ndb:19095" }, { 250 }, 0, NULL },
 	{ "a small bag of chips", 1, { "ndb:19411" }, { 28.4 }, 0, NULL },
+	{ "una pizza grande", 1, { "ndb:21299" }, { 853 }, 0, NULL },             /* a whole one: SR24's 14" */
+	{ "a medium pizza", 1, { "ndb:21299" }, { 639.75 }, 0, NULL },            /* 12": 3/4 of the area */
+	{ "yogurt con frutillas y granola", 3, { "ndb:01116", "ndb:09316", "ndb:08037" }, { 170, 144, 30 }, 0, NULL },
 	/* 4. vocabulary: regional dishes, chains, modifiers */
 	{ "yogur griego", 1, { "ndb:01116" }, { 170 }, 0, NULL },
 	{ "pan integral", 1, { "ndb:18075" }, { 28 }, 0, NULL },
@@ -680,6 +683,8 @@ static const pattern patterns[] = {
 	{ "flan con dulce de leche", 2, { "recipe:flan", "ndb:01225" }, { 120, 19 }, 1, NULL },
 	{ "1 lb of ground beef for two, I ate half", 1, { "ndb:23575" }, { 340.2 }, 1, NULL },
 	{ "2 huevos y 3 xyzzys", 2, { "ndb:01123", NULL }, { 100, 0 }, 1, NULL },
+	{ "papas grandes del mc", 1, { "ndb:11367" }, { 300 }, 1, NULL },          /* the chain's fries? */
+	{ "milanesa con fritas", 1, { "recipe:milanesa" }, { 150 }, 1, NULL },    /* "fritas" names no food */
 	{ "arroz", 1, { "ndb:20045" }, { 158 }, 0, NULL },                         /* a default plate: 0.6 */
 };
 
