@@ -676,7 +676,7 @@ static const pattern patterns[] = {
 	{ "tarta de manzana", 1, { "ndb:18301" }, { 125 }, 0, NULL },
 	{ "a big mac and medium fries", 2, { "ndb:21237", "ndb:21138" }, { 219, 134 }, 0, NULL },
 	{ "un cuarto de libra con queso", 1, { "ndb:21235" }, { 199 }, 0, NULL },
-	{ "galletitas oreo", 1, { "ndb:18166" }, { 11.5 }, 0, NULL },
+	{ "galletitas oreo", 1, { "ndb:18166" }, { 23 }, 1, NULL },                /* a plural: two */
 	{ "café sin azúcar", 1, { "ndb:14209" }, { 178 }, 0, NULL },
 	/* 7. guesses say so */
 	{ "tacos", 1, { "recipe:taco_al_pastor" }, { 194 }, 1, NULL },             /* a plural: two */
@@ -684,7 +684,7 @@ static const pattern patterns[] = {
 	{ "1 lb of ground beef for two, I ate half", 1, { "ndb:23575" }, { 340.2 }, 1, NULL },
 	{ "2 huevos y 3 xyzzys", 2, { "ndb:01123", NULL }, { 100, 0 }, 1, NULL },
 	{ "papas grandes del mc", 1, { "ndb:11367" }, { 300 }, 1, NULL },          /* the chain's fries? */
-	{ "milanesa con fritas", 1, { "recipe:milanesa" }, { 150 }, 1, NULL },    /* "fritas" names no food */
+	{ "churrasco con fritas", 1, { "ndb:13959" }, { 150 }, 1, NULL },    /* "fritas" alone names no food */
 	{ "arroz", 1, { "ndb:20045" }, { 158 }, 0, NULL },                         /* a default plate: 0.6 */
 };
 
