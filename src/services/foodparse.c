@@ -36,8 +36,10 @@
  * 1.0 with an explicit weight or volume, 0.95 with a count or a container, 0.85 for the default portion of
  * a countable food (an egg, a slice, a can) and 0.45 for the default portion of food eaten in amounts that
  * vary widely (a plate of pasta, a steak, a salad); at most 0.6 when the grams rest on a guessed density
- * and at most 0.45 after a typo or unknown words in the item. The meal's confidence is the kcal-weighted
- * mean over matched items, at most 0.45 when some item could not be matched; 0 when nothing matched.
+ * and at most 0.45 after a typo, unknown words in the item or a vague amount ("un poco de"). The meal's
+ * confidence is the kcal-weighted mean over matched items; at most 0.45 when a chain is named but the main
+ * food read is a generic one, or when a dish at its default plate carries most of a meal that names other
+ * foods too; at most 0.40 when some item could not be matched; 0 when nothing matched.
  */
 #include "config.h"
 
@@ -235,6 +237,12 @@ static const char *const stopwords[] = {
 	"from",
 };
 
+/* Words that say the amount differs from a usual portion without saying by how much. */
+static const char *const vague[] = {
+	"poco", "poca", "pocos", "pocas", "mucho", "mucha", "muchos", "muchas", "bastante", "algo",
+	"little", "bit", "some", "lots", "lot", "plenty", "bunch", "abundante", "monton",
+};
+
 /* Chain names said around a dish ("a wendy's jr cheeseburger", "papas del mc"): not foods themselves, but
  * when the food read is a generic one (home-made fries, plain chicken) the chain's item may differ. */
 static const char *const chains[] = {
@@ -291,7 +299,7 @@ static bool is_content(const tok *t)
 			return false;
 	}
 	if (word_in(t, stopwords, NELEM(stopwords)) || word_in(t, descriptors, NELEM(descriptors)) ||
-	    word_in(t, chains, NELEM(chains)))
+	    word_in(t, chains, NELEM(chains)) || word_in(t, vague, NELEM(vague)))
 		return false;
 	for (size_t i = 0; i < NELEM(numbers); i++) {
 		if (word_is(t, numbers[i].w))
@@ -541,7 +549,8 @@ enum {
 	X_TOPPING = 1u << 3,   /* portion of a topping ("tostada con palta") */
 	X_ARTICLE = 1u << 4,   /* the quantity was only an article ("una leche") */
 	X_PLURAL = 1u << 5,    /* named in the plural without a number ("tacos", "frutillas") */
-	X_SIDE = 1u << 6       /* a condiment added with "con"/"with" to a dish, its amount unsaid */
+	X_SIDE = 1u << 6,      /* a condiment added with "con"/"with" to a dish, its amount unsaid */
+	X_VAGUE = 1u << 7      /* "un poco de arroz", "lots of pasta": an amount said, but not how much */
 };
 
 typedef struct pending {
@@ -559,7 +568,8 @@ typedef struct itemx {
 	unsigned flags;
 	const char *assumed;     /* what the reader assumed, for the reply ("milaneza → milanesa") */
 	double topping_g;        /* X_TOPPING: grams of the topping */
-	size_t carrier;          /* X_TOPPING or X_SIDE: 1 + index of the item it goes on, 0 when none */
+	size_t carrier;          /* the item this one went on with "con"/"with": 1 + its index, 0 when none */
+	double conf;             /* this item's confidence, once its grams are known */
 } itemx;
 
 typedef struct parser {
@@ -1023,6 +1033,20 @@ static bool adjacent(parser *ps, seg *s, size_t i, const cal_food_alias *y)
 	return false;
 }
 
+/* "un poco de", "a little bit of", "mucho": a vague amount in the few words before the food at i. */
+static bool vague_before(const parser *ps, const seg *s, size_t i)
+{
+	size_t lo = s->last != SIZE_MAX && s->last_end < i ? s->last_end : 0;
+	for (size_t j = i; j > lo && j + 4 > i; j--) {
+		const tok *t = &ps->toks[j - 1];
+		if (t->kind == T_SEP)
+			break;
+		if (t->kind == T_WORD && word_in(t, vague, NELEM(vague)))
+			return true;
+	}
+	return false;
+}
+
 static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias *a, size_t typo, bool plural)
 {
 	flush_run(ps, &s->r);
@@ -1040,6 +1064,8 @@ static void on_food(parser *ps, seg *s, size_t i, size_t m, const cal_food_alias
 			carrier = ps->xs[s->last].carrier - 1;
 	}
 	size_t k = add_matched(ps, a, &s->pq);
+	if (k != SIZE_MAX && vague_before(ps, s, i))
+		ps->xs[k].flags |= X_VAGUE;
 	if (k != SIZE_MAX) {
 		if (typo != SIZE_MAX)
 			note_typo(ps, k, typo);
@@ -1334,7 +1360,7 @@ static double item_confidence(const itemx *x, cal_unit u, bool approx)
 		c = CONF_GUESS; /* how much syrup, sour cream, cheese on top: a guess */
 	if (approx && c > 0.6)
 		c = 0.6;
-	if ((x->flags & (X_TYPO | X_EXTRA)) && c > CONF_GUESS)
+	if ((x->flags & (X_TYPO | X_EXTRA | X_VAGUE)) && c > CONF_GUESS)
 		c = CONF_GUESS;
 	if ((x->flags & X_PLURAL) && counted(x->a) && c > CONF_GUESS)
 		c = CONF_GUESS;
@@ -1393,6 +1419,7 @@ static void finish_item(parser *ps, size_t k, double *conf_sum, double *kcal_sum
 	}
 	ps->out->nmatched++;
 	double c = item_confidence(x, u, approx);
+	x->conf = c;
 	double w = it->n.kcal > 1 ? it->n.kcal : 1; /* water and black coffee still count a little */
 	*conf_sum += c * w;
 	*kcal_sum += w;
@@ -1412,19 +1439,33 @@ static bool chain_item(const cal_food *f)
 	return false;
 }
 
+/* The matched item that carries the most energy, SIZE_MAX when none matched. */
+static size_t main_item(const parser *ps)
+{
+	size_t k = SIZE_MAX;
+	for (size_t i = 0; i < ps->out->nitems; i++) {
+		if (ps->out->items[i].matched && (k == SIZE_MAX || ps->out->items[i].n.kcal > ps->out->items[k].n.kcal))
+			k = i;
+	}
+	return k;
+}
+
+/* A dish made of several foods (a recipe) at its default plate carries most of a meal that names other
+ * foods too: whether those are in the dish or beside it, and how big the plate was, are both guesses. */
+static bool guessed_dish_leads(const parser *ps, size_t k)
+{
+	if (k == SIZE_MAX || ps->out->nmatched < 2)
+		return false;
+	const itemx *x = &ps->xs[k];
+	return x->conf <= CONF_WIDE && strncmp(x->a->ref, "recipe:", 7) == 0 && !x->pq.has_qty &&
+	       x->pq.unit == CAL_U_NONE;
+}
+
 /* A chain named in the text ("papas grandes del mc", "subway de pollo") while the food that carries most
  * of the energy is a generic one: the chain's item is probably something else. */
-static bool chain_unmatched(const parser *ps)
+static bool chain_unmatched(const parser *ps, size_t k)
 {
-	const cal_food_item *top = NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < ps->out->nitems; i++) {
-		if (ps->out->items[i].matched && (top == NULL || ps->out->items[i].n.kcal > top->n.kcal)) {
-			top = &ps->out->items[i];
-			k = i;
-		}
-	}
-	if (top == NULL || chain_item(ps->xs[k].a->food))
+	if (k == SIZE_MAX || chain_item(ps->xs[k].a->food))
 		return false;
 	for (size_t i = 0; i < ps->ntoks; i++) {
 		if (ps->toks[i].kind == T_WORD && word_in(&ps->toks[i], chains, NELEM(chains)))
@@ -1447,7 +1488,8 @@ static void finish(parser *ps)
 	 * unsaid amount of sauce or cheese on a dish: the total is a guess */
 	if ((missing || ps->dangling) && c > CONF_GUESS - 0.05)
 		c = CONF_GUESS - 0.05;
-	if ((side || chain_unmatched(ps)) && c > CONF_GUESS)
+	size_t k = main_item(ps);
+	if ((side || chain_unmatched(ps, k) || guessed_dish_leads(ps, k)) && c > CONF_GUESS)
 		c = CONF_GUESS;
 	ps->out->confidence = ps->out->nmatched == 0 ? 0 : round(c * 100.0) / 100.0;
 }

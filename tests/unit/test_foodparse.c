@@ -684,6 +684,8 @@ static const pattern patterns[] = {
 	{ "1 lb of ground beef for two, I ate half", 1, { "ndb:23575" }, { 340.2 }, 1, NULL },
 	{ "2 huevos y 3 xyzzys", 2, { "ndb:01123", NULL }, { 100, 0 }, 1, NULL },
 	{ "papas grandes del mc", 1, { "ndb:11367" }, { 300 }, 1, NULL },          /* the chain's fries? */
+	{ "un poco de arroz", 1, { "ndb:20045" }, { 158 }, 1, NULL },              /* a vague amount */
+	{ "chilaquiles con pollo", 2, { "recipe:chilaquiles", "ndb:05013" }, { 320, 140 }, 1, NULL }, /* in it or beside it? */
 	{ "churrasco con fritas", 1, { "ndb:13959" }, { 150 }, 1, NULL },    /* "fritas" alone names no food */
 	{ "arroz", 1, { "ndb:20045" }, { 158 }, 0, NULL },                         /* a default plate: 0.6 */
 };
