@@ -10,17 +10,6 @@ local meals = {
 }
 local token = os.getenv("CALORIA_TOKEN") or ""
 
--- Each wrk thread gets its own random sequence.
-local threads = 0
-function setup(thread)
-	threads = threads + 1
-	thread:set("seed", threads)
-end
-
-function init(args)
-	math.randomseed(os.time() * 100 + (seed or 0))
-end
-
 function request()
 	local id = math.random(1, 1000)
 	local body = string.format('{"id": "bench-%d", "first_name": "Bench", "text": "%s"}', id,

@@ -1,5 +1,16 @@
--- Appended to every wrk script by bench/run: one machine-readable line per run (exact percentiles from
--- wrk's histogram, not the rounded figures of its human report).
+-- Put before every wrk script by bench/run (a script's own functions override these): a random sequence per
+-- wrk thread, and one machine-readable line per run (exact percentiles from wrk's histogram, not the
+-- rounded figures of its human report).
+local threads = 0
+function setup(thread)
+	threads = threads + 1
+	thread:set("seed", threads)
+end
+
+function init(args)
+	math.randomseed(os.time() * 100 + (seed or 0))
+end
+
 function done(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format("BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
