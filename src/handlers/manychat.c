@@ -694,6 +694,18 @@ static cal_err show_week(mc *m)
 	return CAL_OK;
 }
 
+/* Undo, delete or edit found no entry: entry `number` does not exist (0 = there was nothing to undo). */
+static cal_err nothing_to_change(mc *m, int number)
+{
+	if (number > 0)
+		say(m, CAL_MSG_NO_SUCH_ENTRY, number);
+	else
+		say(m, CAL_MSG_NOTHING_TO_UNDO);
+	cal_reply_status(m->reply, "nothing_to_undo");
+	cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
+	return CAL_OK;
+}
+
 /* `deshacer` (number 0: the last log) and `borrar N` (the N-th of `hoy`): says what went, and the day after. */
 static cal_err delete_entry(mc *m, int number)
 {
@@ -702,15 +714,8 @@ static cal_err delete_entry(mc *m, int number)
 	cal_err err = cal_foodlog_delete(m->db, m->a, m->user.id, m->user.today.date, number, &removed,
 					 &m->user.today);
 
-	if (err == CAL_ERR_NOT_FOUND) {
-		if (number > 0)
-			say(m, CAL_MSG_NO_SUCH_ENTRY, number);
-		else
-			say(m, CAL_MSG_NOTHING_TO_UNDO);
-		cal_reply_status(m->reply, "nothing_to_undo");
-		cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
-		return CAL_OK;
-	}
+	if (err == CAL_ERR_NOT_FOUND)
+		return nothing_to_change(m, number);
 	if (err != CAL_OK)
 		return err;
 	m->days_changed = true;
@@ -1225,12 +1230,8 @@ static cal_err edit_entry(mc *m, const cal_command_arg *arg)
 	m->meal.count_analysis = false;
 	err = cal_foodlog_replace(m->db, m->a, m->user.id, m->user.today.date, arg->number, &m->meal, &old,
 				  &m->user.today);
-	if (err == CAL_ERR_NOT_FOUND) {
-		say(m, CAL_MSG_NO_SUCH_ENTRY, arg->number);
-		cal_reply_status(m->reply, "nothing_to_undo");
-		cal_reply_put(m->reply, "day", cal_foodlog_day_json(&m->user.today));
-		return CAL_OK;
-	}
+	if (err == CAL_ERR_NOT_FOUND)
+		return nothing_to_change(m, arg->number);
 	if (err != CAL_OK)
 		return err;
 	m->days_changed = true;
